@@ -1,0 +1,121 @@
+"""``observe`` steps: the runner looks at the kernel and summarises what it sees.
+
+Each observation returns plain data that the step's ``kernel`` matcher judges, so a spec can
+say ``{pipe_write_ends: 0}`` or ``{zombies: 0}`` without knowing how ``/proc`` is laid out.
+
+* ``fds``: ``{"open": n, "pipe_read_ends": n, "pipe_write_ends": n, "sockets": n,
+  "nonblocking": n}`` for the actor's process, leaving out 0-2 and its control channel.
+* ``pipe``: ``{"readers": n, "writers": n}`` — how many descriptors, in every process of
+  the box, refer to each end of the pipe that ``target`` (an fd of the actor) belongs to.
+* ``processes``: ``{"count": n, "zombies": n, "children": n}`` — every process of the box
+  except init; ``children`` counts the actor's own children (not the box's actors).
+* ``blocked`` / ``running``: ``{"blocked": bool}``.
+* ``exit``: waits for the actor to exit; judged by ``expect.exit``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import TYPE_CHECKING, Any
+
+from conformance.runner import kernel
+from conformance.runner.session import StepFailed
+from conformance.spec.model import ObserveStep
+
+if TYPE_CHECKING:
+    from conformance.runner.steps import CaseExecution
+
+
+def observe(run: CaseExecution, step: ObserveStep) -> Any:
+    """Make the observation ``step`` asks for and return its summary."""
+    if step.observe == "exit":
+        return _exit(run, step)
+    if step.observe == "processes":
+        return _processes(run, step)
+    actor = run.session.actors[step.actor or ""]
+    if actor.host_pid is None:
+        raise StepFailed(f"'{actor.name}' never started, so there is nothing to observe")
+    if step.observe == "fds":
+        return _fds(actor)
+    if step.observe == "pipe":
+        return _pipe(run, actor.host_pid, run.value(step.target))
+    sample = None
+    blocked = False
+    for _ in range(3):  # three samples: blocked means "sleeping and not moving" throughout
+        blocked, sample = kernel.is_blocked(actor.host_pid, sample)
+    return {"blocked": blocked}
+
+
+def failure_sentence(step: ObserveStep, problem: str) -> str:
+    """The student-facing sentence for a failed observation."""
+    who = f"'{step.actor}'" if step.actor else "the box"
+    what = {
+        "fds": f"The descriptor table of {who} is not as it should be",
+        "pipe": "The ends of the pipe are not held as they should be",
+        "processes": "The processes of the case are not as they should be",
+        "blocked": f"{who} should be blocked",
+        "running": f"{who} should not be blocked",
+    }.get(step.observe, f"Observation of {who} failed")
+    return f"{what}: {problem}"
+
+
+def _exit(run: CaseExecution, step: ObserveStep) -> dict[str, Any]:
+    actor = run.session.actors[step.actor or ""]
+    run.session.wait_until(lambda: actor.exited, f"'{actor.name}' to exit")
+    status = actor.exit_status or 0
+    if os.WIFSIGNALED(status):
+        observed: dict[str, Any] = {"signal": signal.Signals(os.WTERMSIG(status)).name}
+    else:
+        observed = {"code": os.WEXITSTATUS(status)}
+    wanted = step.expect.exit
+    if wanted is not None and any(observed.get(key) != value for key, value in wanted.items()):
+        words = ", ".join(f"{k} {v}" for k, v in wanted.items())
+        raise StepFailed(f"'{actor.name}' should have exited with {words}, but it {run.exit_words(actor)}",
+                         expected=words, observed=run.exit_words(actor),
+                         crash_signal=observed.get("signal", "") if "signal" not in wanted else "")
+    run.log(f"grader: '{actor.name}' {run.exit_words(actor)}")
+    return observed
+
+
+def _own_descriptors(actor: Any) -> list[kernel.Descriptor]:
+    """The actor's descriptors, leaving out stdio and its channel to the grader."""
+    return [d for d in kernel.descriptors(actor.host_pid) if d.fd > 2 and d.fd != actor.channel_fd]
+
+
+def _fds(actor: Any) -> dict[str, int]:
+    own = _own_descriptors(actor)
+    return {
+        "open": len(own),
+        "pipe_read_ends": sum(1 for d in own if d.pipe_inode is not None and d.mode == "r"),
+        "pipe_write_ends": sum(1 for d in own if d.pipe_inode is not None and d.mode == "w"),
+        "sockets": sum(1 for d in own if d.target.startswith("socket:")),
+        "nonblocking": sum(1 for d in own if d.nonblocking),
+    }
+
+
+def _pipe(run: CaseExecution, pid: int, fd: Any) -> dict[str, int]:
+    descriptor = next((d for d in kernel.descriptors(pid) if d.fd == fd), None)
+    if descriptor is None or descriptor.pipe_inode is None:
+        raise StepFailed(f"descriptor {fd} is not an open pipe end in that process")
+    counts = {"readers": 0, "writers": 0}
+    for process in _box_processes(run):
+        for d in kernel.descriptors(process):
+            if d.pipe_inode == descriptor.pipe_inode:
+                counts["readers" if d.mode == "r" else "writers"] += 1
+    return counts
+
+
+def _box_processes(run: CaseExecution) -> list[int]:
+    init = run.session.init_pid
+    return kernel.descendants(init) if init else []
+
+
+def _processes(run: CaseExecution, step: ObserveStep) -> dict[str, int]:
+    actor_pids = {a.host_pid for a in run.session.actors.values()}
+    views = [s for s in (kernel.stat(p) for p in _box_processes(run)) if s is not None]
+    summary = {"count": len(views), "zombies": sum(1 for s in views if s.state == "Z")}
+    if step.actor:
+        pid = run.session.actors[step.actor].host_pid
+        summary["children"] = sum(1 for s in views if s.ppid == pid and s.pid not in actor_pids)
+    return summary

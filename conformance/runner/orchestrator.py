@@ -1,0 +1,221 @@
+"""The case runner: one case, one box, one verdict — computed here, from what was observed.
+
+Lifecycle of :meth:`CaseRunner.run` (every wait has the case's deadline)::
+
+    make channels ─► zygote forks the box ─► init and actors say hello ─► actors load
+    the module ─► steps run in order ─► (deadline? snapshot the kernel for the diagnosis)
+    ─► kill the box's pid 1 ─► zygote confirms the box is gone ─► audit ─► CaseResult
+
+The runner is the only place that decides an outcome. Student faults (``StepFailed``,
+``CaseTimeout``) and grader faults (``HarnessError``, ``ZygoteError``, anything unexpected)
+travel on different paths, and only the first kind costs points.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from conformance.grading.result import CaseResult, Outcome
+from conformance.runner import diagnosis, kernel, protocol
+from conformance.runner.session import BoxSession, CaseTimeout, HarnessError, StepFailed
+from conformance.runner.steps import CaseExecution
+from conformance.sandbox import audit
+from conformance.sandbox.box import ActorLaunch, BoxChannels, BoxRequest
+from conformance.sandbox.limits import Limits
+from conformance.sandbox.preflight import Isolation
+from conformance.sandbox.zygote import Zygote, ZygoteError
+from conformance.spec.model import Case, Spec, Variant
+
+#: Seconds allowed for the box to vanish after its init was killed.
+_TEARDOWN_DEADLINE = 10.0
+#: Seconds added to a case's deadline for loading modules (imports can be slow).
+_STARTUP_ALLOWANCE = 5.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Submission:
+    """An implementation to grade: a folder holding the interface's module files."""
+
+    name: str
+    path: Path
+
+
+class CaseRunner:
+    """Runs cases for one pytest worker, through one zygote it starts on first use."""
+
+    def __init__(self, *, isolation: Isolation, reference: Path, limits: Limits | None = None,
+                 timeout_multiplier: float = 1.0) -> None:
+        self.isolation = isolation
+        self.reference = reference
+        self.limits = limits or Limits()
+        self.timeout_multiplier = timeout_multiplier
+        self._zygote: Zygote | None = None
+
+    def close(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
+
+    def run(self, spec: Spec, case: Case, variant: Variant | None, submission: Submission) -> CaseResult:
+        """Run one case in a fresh box and return its result (never raises for the student)."""
+        started = time.monotonic()
+        base = self._base_result(spec, case, variant, submission)
+        try:
+            result = self._run_in_box(spec, case, variant, submission, base)
+        except (HarnessError, ZygoteError, OSError) as exc:
+            self.close()  # a broken zygote is replaced for the next case
+            result = replace(base, outcome=Outcome.HARNESS_ERROR, message=f"grader error: {exc}")
+        return replace(result, duration=round(time.monotonic() - started, 4))
+
+    def _base_result(self, spec: Spec, case: Case, variant: Variant | None, submission: Submission) -> CaseResult:
+        return CaseResult(
+            item_id=f"{case.id}[{variant.name}]" if variant else case.id, case_id=case.id, spec=spec.name,
+            spec_version=spec.version, title=case.title, submission=submission.name, outcome=Outcome.PASS,
+            weight=case.weight, visibility=case.visibility, hint=case.hint, references=case.references,
+            location=str(case.location), isolation=self.isolation.describe(), tags=case.tags,
+        )
+
+    # -- one box --------------------------------------------------------------------------
+
+    def _run_in_box(self, spec: Spec, case: Case, variant: Variant | None, submission: Submission,
+                    base: CaseResult) -> CaseResult:
+        timeout = case.timeout * self.timeout_multiplier
+        session = BoxSession(deadline=time.monotonic() + timeout + _STARTUP_ALLOWANCE,
+                             output_limit=self.limits.output_bytes)
+        execution = CaseExecution(case, dict(variant.params) if variant else {}, session, spec.interface.module)
+        workdir = "/tmp" if self.isolation.full else tempfile.mkdtemp(prefix="conformance-box-")
+        supervisor = None
+        try:
+            supervisor = self._start_box(spec, case, submission, session, workdir)
+            result = self._execute(case, session, execution, base, timeout)
+        finally:
+            leftovers = self._teardown(session, supervisor, workdir)
+        result = replace(result, output=session.output.decode("utf-8", "replace")[-4000:],
+                         transcript=tuple(execution.transcript))
+        if leftovers:
+            return replace(result, outcome=Outcome.HARNESS_ERROR,
+                           message=f"isolation failure, the box was not fully removed: {leftovers}")
+        return result
+
+    def _start_box(self, spec: Spec, case: Case, submission: Submission, session: BoxSession, workdir: str) -> int:
+        if self._zygote is None:
+            self._zygote = Zygote()
+        init_ours, init_theirs = protocol.channel_pair()
+        output_ours, output_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        session.attach_init(init_ours)
+        session.attach_output(output_ours)
+        launches, actor_fds = [], []
+        for actor in case.actors:
+            if actor.spawned_by is not None:
+                continue
+            ours, theirs = protocol.channel_pair()
+            session.attach_actor(actor.name, actor.role, ours)
+            folder = submission.path if actor.role == "subject" else self.reference
+            launches.append(ActorLaunch(name=actor.name, role=actor.role, module_name=spec.interface.module,
+                                        module_path=str(folder / f"{spec.interface.module}.py")))
+            actor_fds.append(theirs)
+        request = BoxRequest(box_id=uuid.uuid4().hex[:12], full_isolation=self.isolation.full,
+                             user_namespace=self.isolation.user_namespace, limits=self.limits,
+                             actors=tuple(launches), workdir=workdir)
+        channels = BoxChannels(init=init_theirs.fileno(), output=output_theirs.fileno(),
+                               actors=tuple(s.fileno() for s in actor_fds))
+        try:
+            return self._zygote.start_box(request, channels)
+        finally:
+            for sock in (init_theirs, output_theirs, *actor_fds):
+                sock.close()
+
+    def _execute(self, case: Case, session: BoxSession, execution: CaseExecution, base: CaseResult,
+                 timeout: float) -> CaseResult:
+        try:
+            self._wait_ready(session)
+            session.deadline = time.monotonic() + timeout  # the case's own budget starts now
+            for number, step in enumerate(case.steps, start=1):
+                execution.step_number = number
+                execution.run(step)
+        except StepFailed as failure:
+            return self._failed(case, base, execution, failure)
+        except CaseTimeout as timeout_error:
+            return self._timed_out(case, base, session, execution, timeout_error, timeout)
+        return base
+
+    def _wait_ready(self, session: BoxSession) -> None:
+        """Wait for init and every actor to say hello, then have every actor load its module."""
+        try:
+            session.wait_until(lambda: session.setup_failure is not None or (
+                session.init_pid is not None and all(a.host_pid is not None for a in session.actors.values())),
+                "the box to start")
+        except CaseTimeout as exc:
+            raise HarnessError("the box did not start in time") from exc
+        if session.setup_failure:
+            raise HarnessError(f"the box could not be built: {session.setup_failure}")
+        loads = {name: session.request(actor, {"op": "load"}) for name, actor in session.actors.items()}
+        for name, ident in loads.items():
+            actor = session.actors[name]
+            try:
+                session.wait_until(lambda: ident in actor.replies or actor.exited or actor.closed,
+                                   f"{name} to import the module")
+            except CaseTimeout:
+                raise StepFailed("importing the module did not finish: does it run code at import time "
+                                 "that waits or loops forever?") from None
+            if ident not in actor.replies:
+                raise StepFailed(f"the process '{name}' died while importing the module")
+
+    def _failed(self, case: Case, base: CaseResult, execution: CaseExecution, failure: StepFailed) -> CaseResult:
+        outcome = Outcome.CRASH if failure.crash_signal else Outcome.FAIL
+        step = case.steps[execution.step_number - 1] if execution.step_number else None
+        return replace(base, outcome=outcome, message=failure.message, expected=failure.expected,
+                       observed=failure.observed, signal=failure.crash_signal,
+                       step=execution.step_number or None,
+                       location=str(step.location) if step is not None else base.location)
+
+    def _timed_out(self, case: Case, base: CaseResult, session: BoxSession, execution: CaseExecution,
+                   error: CaseTimeout, timeout: float) -> CaseResult:
+        names = {a.host_pid: a.name for a in session.actors.values() if a.host_pid is not None}
+        views = [v for v in (kernel.view(p) for p in kernel.descendants(session.init_pid or 0)) if v is not None]
+        step = case.steps[execution.step_number - 1] if execution.step_number else None
+        return replace(base, outcome=Outcome.TIMEOUT, step=execution.step_number or None,
+                       location=str(step.location) if step is not None else base.location,
+                       message=f"timed out after {timeout:g}s waiting for {error.waiting_for}",
+                       expected=f"{error.waiting_for} within {timeout:g}s", observed="nothing happened",
+                       diagnosis=diagnosis.explain(views, names))
+
+    # -- teardown -------------------------------------------------------------------------
+
+    def _teardown(self, session: BoxSession, supervisor: int | None, workdir: str) -> str:
+        """Kill the box, wait until the zygote has reaped it, and audit what is left."""
+        init = session.init_pid
+        seen = set(kernel.descendants(init)) if init else set()
+        namespace = audit.pid_namespace(init) if init and self.isolation.full else None
+        try:
+            if init is not None and not self.isolation.full:
+                audit.kill_tree(init)
+            target = init if init is not None else supervisor
+            if target is not None:
+                _kill(target)
+            if supervisor is not None and self._zygote is not None:
+                self._zygote.wait_box_done(_TEARDOWN_DEADLINE)
+        finally:
+            session.close()
+        return audit.leftovers(seen | {init} if init else seen, namespace, None if self.isolation.full else workdir)
+
+
+def _kill(pid: int) -> None:
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        signal.pidfd_send_signal(fd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    finally:
+        os.close(fd)
+

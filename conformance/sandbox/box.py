@@ -1,0 +1,234 @@
+"""One box: the processes of one case, built in a fixed order of named steps.
+
+Worked example of a box's life (pids as the host sees them)::
+
+    zygote 100 ──fork──► supervisor 200   setsid; PDEATHSIG; unshare(IPC|NET|PID|NS|UTS[|USER])
+                           └─fork──► init 201 (pid 1 inside)   mounts; lo up; hostname
+                                       ├─fork──► actor "parent" 202 (pid 2 inside)
+                                       └─fork──► actor "peer"   203 (pid 3 inside)
+
+The orchestrator talks to each actor over its own channel, and to init over another, where
+init reports every exit it reaps (actor or orphan) as ``{"type": "exit", "pid", "status"}``.
+Teardown is one SIGKILL to init: the kernel then kills every process in the PID namespace,
+the IPC and network namespaces die with their last member, the tmpfs mounts with the mount
+namespace. The supervisor reaps init and exits; the zygote reaps the supervisor.
+
+In *degraded* isolation (no namespaces) the supervisor skips ``unshare``; init is then a
+child subreaper, so double-forked daemons stay findable, and the orchestrator kills the
+box's processes one by one before init.
+
+Invariants: the supervisor and init run only engine code; student code runs only in actor
+processes, after they have closed every other descriptor, dropped capabilities and set
+their limits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass, replace
+from typing import Any, NoReturn
+
+from conformance.runner import actor, protocol
+from conformance.sandbox import _libc, namespaces
+from conformance.sandbox.limits import Limits, apply_rlimits
+
+#: Environment an actor gets; nothing of the grader's environment is passed on.
+_ACTOR_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "PYTHONHASHSEED": "0"}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ActorLaunch:
+    """How to start one actor: its name, role and the module file it loads."""
+
+    name: str
+    role: str
+    module_name: str
+    module_path: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BoxRequest:
+    """Everything the zygote needs to build a box; no spec, no expected value."""
+
+    box_id: str
+    full_isolation: bool
+    user_namespace: bool
+    limits: Limits
+    actors: tuple[ActorLaunch, ...]
+    #: Working directory of the actors (the private tmpfs when isolated).
+    workdir: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "op": "box",
+            "box_id": self.box_id,
+            "full_isolation": self.full_isolation,
+            "user_namespace": self.user_namespace,
+            "limits": self.limits.to_json(),
+            "actors": [
+                {"name": a.name, "role": a.role, "module_name": a.module_name, "module_path": a.module_path}
+                for a in self.actors
+            ],
+            "workdir": self.workdir,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BoxRequest:
+        return cls(
+            box_id=str(data["box_id"]),
+            full_isolation=bool(data["full_isolation"]),
+            user_namespace=bool(data["user_namespace"]),
+            limits=Limits.from_json(data["limits"]),
+            actors=tuple(ActorLaunch(**a) for a in data["actors"]),
+            workdir=str(data["workdir"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BoxChannels:
+    """Descriptors a box is given, in the order they travel: init, output, then actors."""
+
+    init: int
+    output: int
+    actors: tuple[int, ...]
+
+    def all(self) -> tuple[int, ...]:
+        return (self.init, self.output, *self.actors)
+
+
+def run_supervisor(request: BoxRequest, channels: BoxChannels) -> NoReturn:
+    """Body of the supervisor process (forked by the zygote); never returns."""
+    try:
+        # Its own session first: `kill(0, ...)` from inside must never reach the grader.
+        os.setsid()
+        # The zygote is single-threaded, so "parent thread died" means "zygote died".
+        _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if request.full_isolation:
+            namespaces.enter_namespaces(request.user_namespace)
+        init = os.fork()
+        if init == 0:
+            run_init(request, channels)
+    except BaseException as exc:  # noqa: BLE001 - report, then die: this is a harness failure
+        _report_setup_failure(channels.init, exc)
+        os._exit(71)
+    for fd in channels.all():
+        os.close(fd)
+    _, status = os.waitpid(init, 0)
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def run_init(request: BoxRequest, channels: BoxChannels) -> NoReturn:
+    """Body of the box's init (pid 1 when isolated): set up, start actors, reap, report."""
+    try:
+        _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if request.full_isolation:
+            folders = tuple(sorted({os.path.dirname(a.module_path) for a in request.actors}))
+            inside = namespaces.setup_mounts(request.limits.tmpfs_size, request.limits.tmpfs_inodes, folders)
+            request = _relocated(request, inside)
+            namespaces.bring_up_loopback()
+            namespaces.set_hostname("box")
+        else:
+            # Without a PID namespace, orphans would go to the host's init; keep them here.
+            _libc.prctl(_libc.PR_SET_CHILD_SUBREAPER, 1)
+        init_channel = socket.socket(fileno=channels.init)
+        protocol.send(init_channel, {"type": "hello", "protocol": protocol.VERSION, "actor": "@init", "capabilities": []})
+        for launch, fd in zip(request.actors, channels.actors):
+            if os.fork() == 0:
+                start_actor(request, launch, fd, channels.output)
+        for fd in (channels.output, *channels.actors):
+            os.close(fd)
+    except BaseException as exc:  # noqa: BLE001 - a setup failure is the grader's, report it
+        _report_setup_failure(channels.init, exc)
+        os._exit(71)
+    _reap_forever(init_channel)
+
+
+def _relocated(request: BoxRequest, inside: dict[str, str]) -> BoxRequest:
+    """The request with module paths rewritten to where the box sees them."""
+    actors = tuple(
+        replace(a, module_path=os.path.join(inside[os.path.dirname(a.module_path)], os.path.basename(a.module_path)))
+        for a in request.actors
+    )
+    return replace(request, actors=actors)
+
+
+def _reap_forever(channel: socket.socket) -> NoReturn:
+    """Reap every process of the box and report each exit; then wait to be killed."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        try:
+            protocol.send(channel, {"type": "exit", "pid": pid, "status": status})
+        except OSError:
+            pass  # the orchestrator has gone; the box is about to be killed anyway
+    try:
+        channel.recv(1)  # nothing left to reap: wait until the orchestrator is done
+    except OSError:
+        pass
+    os._exit(0)
+
+
+def start_actor(request: BoxRequest, launch: ActorLaunch, channel_fd: int, output_fd: int) -> NoReturn:
+    """Turn a fresh child of init into an actor, then run the actor loop in it."""
+    try:
+        _confine(request, keep=(channel_fd, output_fd))
+        _redirect_output(output_fd)
+    except BaseException as exc:  # noqa: BLE001
+        os.write(output_fd, f"conformance: actor setup failed: {exc}\n".encode())
+        os._exit(71)
+    channel = socket.socket(fileno=channel_fd)
+    actor.serve(channel, launch.name, launch.role, launch.module_name, launch.module_path)
+
+
+def _confine(request: BoxRequest, keep: tuple[int, ...]) -> None:
+    """The actor's own fences, in order; each comment says why it sits where it does."""
+    os.setsid()  # its own session: signals to "my process group" stay inside the actor
+    _close_other_fds(keep)  # nothing of init's or the grader's may leak into student code
+    os.chdir(request.workdir)
+    os.environ.clear()
+    os.environ.update(_ACTOR_ENV)
+    apply_rlimits(request.limits)  # before dropping capabilities: lowering needs none, but
+    # raising back would need CAP_SYS_RESOURCE, which the next two steps take away for good
+    _libc.prctl(_libc.PR_SET_NO_NEW_PRIVS, 1)
+    _libc.drop_capabilities()
+    _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)  # after the last credential change
+    # Student code must not shadow the standard library: its folder goes last on the path.
+    for launch in request.actors:
+        folder = os.path.dirname(launch.module_path)
+        if folder not in sys.path:
+            sys.path.append(folder)
+
+
+def _close_other_fds(keep: tuple[int, ...]) -> None:
+    highest = 1 << 16
+    previous = 2
+    for fd in sorted(keep):
+        os.closerange(previous + 1, fd)
+        previous = fd
+    os.closerange(previous + 1, highest)
+
+
+def _redirect_output(output_fd: int) -> None:
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    # Line-buffered, so what a student printed before a crash or a kill is not lost.
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+
+
+def _report_setup_failure(init_fd: int, exc: BaseException) -> None:
+    message = {"type": "setup_failed", "error": f"{type(exc).__name__}: {exc}"}
+    try:
+        os.write(init_fd, json.dumps(message).encode())
+    except OSError:
+        pass

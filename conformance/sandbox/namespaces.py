@@ -1,0 +1,117 @@
+"""The namespace steps of a box, one short function each, in the order they must run.
+
+A box is one set of namespaces shared by all actors of a case: IPC (SysV keys never collide
+between cases), network (ports and abstract sockets never collide; loopback brought up),
+PID (the box's init is pid 1, so killing it kills everything), mount (private ``/tmp`` and
+``/dev/shm``: POSIX shm is *not* covered by the IPC namespace) and UTS. When the grader is
+not root, a user namespace in the same ``unshare`` call makes the rest possible.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import struct
+
+from conformance.sandbox import _libc
+
+BOX_NAMESPACES = (
+    _libc.CLONE_NEWIPC
+    | _libc.CLONE_NEWNET
+    | _libc.CLONE_NEWPID
+    | _libc.CLONE_NEWNS
+    | _libc.CLONE_NEWUTS
+)
+
+# ioctl numbers for interface flags (linux/sockios.h) and IFF_UP (linux/if.h).
+_SIOCGIFFLAGS = 0x8913
+_SIOCSIFFLAGS = 0x8914
+_IFF_UP = 0x1
+
+
+class BoxSetupError(OSError):
+    """A step of building the box failed; names the step and carries the errno."""
+
+
+def enter_namespaces(with_user_namespace: bool) -> None:
+    """Unshare the box's namespaces; the caller's next child becomes the box's pid 1.
+
+    Args:
+        with_user_namespace: also create a user namespace (needed when not root), mapping
+            the caller's uid and gid to root inside it.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    flags = BOX_NAMESPACES | (_libc.CLONE_NEWUSER if with_user_namespace else 0)
+    _step("unshare namespaces", _libc.unshare, flags)
+    if with_user_namespace:
+        # setgroups must be denied *before* gid_map may be written by an unprivileged process.
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"0 {uid} 1")
+        _write("/proc/self/gid_map", f"0 {gid} 1")
+
+
+#: Where the folders of the modules under test appear inside a box (read-only).
+MODULES_DIR = "/tmp/.modules"
+
+
+def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = ()) -> dict[str, str]:
+    """Make every mount private, give the box its own /proc, /tmp and /dev/shm, and bind
+    each folder in ``folders`` read-only under :data:`MODULES_DIR`.
+
+    Runs in the box's pid 1. Order matters: mounts must be private first, or the new
+    tmpfs mounts would propagate back to the host; the folders are opened *before* /tmp is
+    covered, because a submission may well live under the host's /tmp.
+
+    Returns:
+        Each folder's path as the box sees it.
+    """
+    handles = [os.open(folder, os.O_PATH | os.O_DIRECTORY) for folder in folders]
+    _step("make mounts private", _libc.mount, "none", "/", None, _libc.MS_REC | _libc.MS_PRIVATE, None)
+    hardened = _libc.MS_NOSUID | _libc.MS_NODEV
+    # A fresh procfs shows only the box's processes (the host's /proc would list every pid).
+    _step("mount /proc", _libc.mount, "proc", "/proc", "proc", hardened | _libc.MS_NOEXEC, None)
+    options = f"size={tmpfs_size},nr_inodes={tmpfs_inodes},mode=1777"
+    for target in ("/tmp", "/dev/shm"):
+        _step(f"mount tmpfs on {target}", _libc.mount, "tmpfs", target, "tmpfs", hardened, options)
+    inside = {}
+    for number, (folder, handle) in enumerate(zip(folders, handles)):
+        target = f"{MODULES_DIR}/{number}"
+        os.makedirs(target)
+        _step(f"bind {folder}", _libc.mount, f"/proc/self/fd/{handle}", target, None, _libc.MS_BIND | _libc.MS_REC, None)
+        readonly = _libc.MS_BIND | _libc.MS_REMOUNT | _libc.MS_RDONLY | hardened
+        _step(f"make {folder} read-only", _libc.mount, "none", target, None, readonly, None)
+        os.close(handle)
+        inside[folder] = target
+    if folders:
+        os.chmod(MODULES_DIR, 0o555)
+    return inside
+
+
+def bring_up_loopback() -> None:
+    """Set IFF_UP on ``lo``: a new network namespace starts with it down (ENETUNREACH)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14s", b"lo", 0, b"")
+        flags = struct.unpack("16sH14s", fcntl.ioctl(sock, _SIOCGIFFLAGS, request))[1]
+        request = struct.pack("16sH14s", b"lo", flags | _IFF_UP, b"")
+        _step("bring up loopback", fcntl.ioctl, sock, _SIOCSIFFLAGS, request)
+
+
+def set_hostname(name: str) -> None:
+    """Name the box's UTS namespace, so a student's ``uname`` shows it is in a box."""
+    _step("set hostname", _libc.sethostname, name)
+
+
+def _write(path: str, text: str) -> None:
+    def write() -> None:
+        with open(path, "w", encoding="ascii") as handle:
+            handle.write(text)
+
+    _step(f"write {path}", write)
+
+
+def _step(what: str, fn: object, *args: object) -> object:
+    try:
+        return fn(*args)  # type: ignore[operator]
+    except OSError as exc:
+        raise BoxSetupError(exc.errno or 0, f"box setup failed at '{what}': {exc.strerror or exc}") from exc

@@ -1,0 +1,91 @@
+"""Detect, once per run, how well this host can isolate a box.
+
+The answer is an :class:`Isolation` value that every report carries (invariant: degraded
+isolation is never silent). The probe does the real thing in a throw-away child — unshare,
+mount /proc and the tmpfs mounts, bring up loopback — because sysctls alone do not tell
+(AppArmor, container seccomp profiles and missing capabilities all fail differently).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from conformance.sandbox import namespaces
+
+#: Set to ``degraded`` to force degraded isolation (used by tests to simulate a host
+#: without namespaces).
+FORCE_ENV = "CONFORMANCE_ISOLATION"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Isolation:
+    """What the host allows, and therefore how boxes are built."""
+
+    #: ``full``: per-case namespaces; ``degraded``: sessions, subreaper and audits only.
+    level: str
+    root: bool
+    user_namespace: bool
+    #: Why isolation is degraded, in words for the report (empty when full).
+    reason: str = ""
+
+    @property
+    def full(self) -> bool:
+        return self.level == "full"
+
+    def describe(self) -> str:
+        """One line for reports: the level and, when degraded, why."""
+        if self.full:
+            how = "root" if self.root else "user namespace"
+            return f"full isolation (namespaces via {how})"
+        return f"DEGRADED isolation: {self.reason}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"level": self.level, "root": self.root, "user_namespace": self.user_namespace, "reason": self.reason}
+
+
+def detect() -> Isolation:
+    """Probe the host and return the isolation level boxes will get."""
+    root = os.geteuid() == 0
+    forced = os.environ.get(FORCE_ENV, "")
+    if forced == "degraded":
+        return Isolation(level="degraded", root=root, user_namespace=False, reason=f"forced by {FORCE_ENV}=degraded")
+    problem = _probe(with_user_namespace=not root)
+    if problem:
+        return Isolation(level="degraded", root=root, user_namespace=False, reason=problem)
+    return Isolation(level="full", root=root, user_namespace=not root)
+
+
+def _probe(with_user_namespace: bool) -> str:
+    """Build a box in a child and return what failed, or an empty string."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the probe child
+        os.close(read_end)
+        os._exit(_probe_child(write_end, with_user_namespace))
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        message = reader.read(4096).decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0 and not message:
+        message = f"the probe process ended with status {status}"
+    return message
+
+
+def _probe_child(report_fd: int, with_user_namespace: bool) -> int:  # pragma: no cover
+    try:
+        namespaces.enter_namespaces(with_user_namespace)
+        pid = os.fork()  # the first child is pid 1 of the new PID namespace
+        if pid == 0:
+            try:
+                namespaces.setup_mounts(1024 * 1024, 64)
+                namespaces.bring_up_loopback()
+                os._exit(0)
+            except OSError as exc:
+                os.write(report_fd, str(exc).encode())
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        return 0 if os.waitstatus_to_exitcode(status) == 0 else 1
+    except OSError as exc:
+        os.write(report_fd, str(exc).encode())
+        return 1
