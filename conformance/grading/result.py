@@ -71,6 +71,8 @@ class CaseResult:
     #: The isolation level the case ran under (``preflight.Isolation.describe``).
     isolation: str = ""
     tags: tuple[str, ...] = ()
+    #: Case IDs that must pass for this one to count (else it is skipped, not failed).
+    depends_on: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -82,6 +84,7 @@ class CaseResult:
         data["references"] = list(self.references)
         data["transcript"] = list(self.transcript)
         data["tags"] = list(self.tags)
+        data["depends_on"] = list(self.depends_on)
         return data
 
     @classmethod
@@ -89,7 +92,7 @@ class CaseResult:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
         values["outcome"] = Outcome(values["outcome"])
-        for key in ("references", "transcript", "tags"):
+        for key in ("references", "transcript", "tags", "depends_on"):
             values[key] = tuple(values.get(key, ()))
         return cls(**values)
 

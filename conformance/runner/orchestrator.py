@@ -79,7 +79,7 @@ class CaseRunner:
             item_id=f"{case.id}[{variant.name}]" if variant else case.id, case_id=case.id, spec=spec.name,
             spec_version=spec.version, title=case.title, submission=submission.name, outcome=Outcome.PASS,
             weight=case.weight, visibility=case.visibility, hint=case.hint, references=case.references,
-            location=str(case.location), isolation=self.isolation.describe(), tags=case.tags,
+            location=str(case.location), isolation=self.isolation.describe(), tags=case.tags, depends_on=case.depends_on,
         )
 
     # -- one box --------------------------------------------------------------------------

@@ -16,9 +16,12 @@ Modules:
 Public names are those re-exported here; other packages import from ``conformance.spec``.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from conformance.spec.errors import SpecError
-from conformance.spec.linter import Finding, lint
-from conformance.spec.loader import load_spec, load_specs
 from conformance.spec.model import (
     Actor,
     AwaitStep,
@@ -63,3 +66,23 @@ __all__ = [
     "load_spec",
     "load_specs",
 ]
+
+# The loader and the linter are imported on first use (PEP 562): eager imports here would
+# make ``python -m conformance.spec.linter`` (and ``.schema``) import the module twice,
+# once as a package member and once as ``__main__``.
+_LAZY = {
+    "Finding": "conformance.spec.linter",
+    "lint": "conformance.spec.linter",
+    "load_spec": "conformance.spec.loader",
+    "load_specs": "conformance.spec.loader",
+}
+
+if TYPE_CHECKING:
+    from conformance.spec.linter import Finding, lint
+    from conformance.spec.loader import load_spec, load_specs
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -26,7 +26,7 @@ from conformance.spec.errors import SpecError
 from conformance.spec.model import Location
 
 #: A path into the document: mapping keys and sequence indices.
-YamlPath = tuple[Union[str, int], ...]
+YamlPath = tuple[str | int, ...]
 
 #: Deeper nesting than this is refused: no spec needs it, and it bounds every recursion
 #: that follows (conversion, schema validation).
@@ -212,7 +212,8 @@ class _Converter:
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if id(node) in self._active:
-            return self._problem(path, node, "an alias refers to a node that contains it")
+            self._problem(path, node, "an alias refers to a node that contains it")
+            return None
         self._active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -222,27 +223,32 @@ class _Converter:
             self._active.discard(id(node))
 
     def _problem(self, path: YamlPath, node: yaml.Node, message: str) -> None:
+        """Record a problem; the caller then stands in ``None`` for the value."""
         self._source.problems.append(Problem(path, node, message))
 
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath) -> Any:
         try:
             value = self._constructor.construct_object(node)
         except yaml.YAMLError:
-            return self._problem(path, node, f"the YAML tag {node.tag} is not supported here")
+            self._problem(path, node, f"the YAML tag {node.tag} is not supported here")
+            return None
         if not isinstance(value, _JSON_SCALARS):
             tag = node.tag.rsplit(":", 1)[-1]
             message = f"a YAML {tag} is not allowed here; quote it to make it a string"
-            return self._problem(path, node, message)
+            self._problem(path, node, message)
+            return None
         return value
 
     def _sequence(self, node: yaml.SequenceNode, path: YamlPath) -> Any:
         if node.tag != _SEQ_TAG:
-            return self._problem(path, node, f"the YAML tag {node.tag} is not supported here")
+            self._problem(path, node, f"the YAML tag {node.tag} is not supported here")
+            return None
         return [self.convert(child, (*path, i)) for i, child in enumerate(node.value)]
 
     def _mapping(self, node: yaml.Node, path: YamlPath) -> Any:
         if node.tag != _MAP_TAG:
-            return self._problem(path, node, f"the YAML tag {node.tag} is not supported here")
+            self._problem(path, node, f"the YAML tag {node.tag} is not supported here")
+            return None
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = self._key(key_node, path, out)
@@ -254,14 +260,17 @@ class _Converter:
     def _key(self, node: yaml.Node, path: YamlPath, seen: dict[str, Any]) -> str | None:
         """The key's text, or None (and a recorded problem) when it cannot be one."""
         if node.tag == _MERGE_TAG:
-            return self._problem(path, node, "merge keys (<<) are not supported: write the keys out")
+            self._problem(path, node, "merge keys (<<) are not supported: write the keys out")
+            return None
         key = self._scalar(node, path) if isinstance(node, yaml.ScalarNode) else None
         if not isinstance(key, str):
             message = "a mapping key must be a string"
             if isinstance(node, yaml.ScalarNode):
                 message += f": write '{node.value}' in quotes"
-            return self._problem(path, node, message)
+            self._problem(path, node, message)
+            return None
         if key in seen:
             first = self._source.keys[(*path, key)].start_mark.line + 1
-            return self._problem((*path, key), node, f"duplicate key '{key}' (first on line {first})")
+            self._problem((*path, key), node, f"duplicate key '{key}' (first on line {first})")
+            return None
         return key

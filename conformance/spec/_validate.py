@@ -12,7 +12,8 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -36,13 +37,13 @@ _TYPE_WORDS = {
 _ENUM_SHOWN = 12
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def file_validator() -> Draft202012Validator:
     """The validator of the file level (cases unchecked), built once."""
     return Draft202012Validator(spec_schema.file_schema())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def case_validator() -> Draft202012Validator:
     """The validator of one case, built once."""
     return Draft202012Validator(spec_schema.case_schema())
@@ -64,9 +65,18 @@ def validate(
         raise to_spec_error(source, error, prefix)
 
 
-def _rank(error: ValidationError) -> tuple[int, bool, bool]:
-    # Deepest first: the most specific node is the most useful place to point at.
-    return (len(error.absolute_path), error.validator not in _WEAK, error.validator != "type")
+def _rank(error: ValidationError) -> tuple[int, bool, bool, bool]:
+    # Deepest first: the most specific node is the most useful place to point at. At one
+    # node, a message the schema words itself beats a generic one (a step with two kinds
+    # should say so, not complain about the keys of one of them), and anyOf/oneOf and type
+    # mismatches come last.
+    custom = _custom(error) is not None
+    return (
+        len(error.absolute_path),
+        custom,
+        error.validator not in _WEAK,
+        error.validator != "type",
+    )
 
 
 def choose(errors: Iterable[ValidationError]) -> ValidationError | None:
@@ -81,7 +91,7 @@ def choose(errors: Iterable[ValidationError]) -> ValidationError | None:
 def _custom(error: ValidationError) -> str | None:
     schema = error.schema
     message = schema.get("errorMessage") if isinstance(schema, dict) else None
-    return message if isinstance(message, str) else None
+    return str(message) if isinstance(message, str) else None
 
 
 def to_spec_error(source: Source, error: ValidationError, prefix: YamlPath) -> SpecError:
@@ -173,7 +183,7 @@ _DESCRIBERS: dict[str, Callable[[ValidationError], str]] = {
 
 
 def _missing(error: ValidationError) -> str:
-    return next(k for k in error.validator_value if k not in error.instance)
+    return str(next(k for k in error.validator_value if k not in error.instance))
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:

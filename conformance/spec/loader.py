@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, cast
+from typing import Any, cast
 
 from conformance.spec import _validate
 from conformance.spec._source import Source, YamlPath, read_source

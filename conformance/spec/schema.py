@@ -27,12 +27,12 @@ Design choices:
 from __future__ import annotations
 
 import argparse
-import copy
 import functools
 import json
 import sys
+from collections.abc import Sequence
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 from conformance.spec import vocabulary as vocab
 
@@ -188,6 +188,11 @@ def _variable_check() -> Schema:
     }
 
 
+def _text() -> Schema:
+    """Text for bytes: the runner resolves a ``$var`` here too, so it must be well formed."""
+    return {"type": "string", **_variable_check()}
+
+
 def _bytes_defs() -> Schema:
     return {
         "hex": _doc(
@@ -209,9 +214,9 @@ def _bytes_defs() -> Schema:
                         "then": {"pattern": VARIABLE_PATTERN},
                         "else": {"type": "integer", "minimum": 0},
                     },
-                    "seed": {"markdownDescription": "Seed of the generator.", "type": "integer"},
+                    "seed": {"markdownDescription": "Seed of the generator (default 0).", "type": "integer"},
                 },
-                required=("size", "seed"),
+                required=("size",),
             ),
         ),
     }
@@ -221,7 +226,7 @@ def _value_defs() -> Schema:
     encoded = _closed(
         {
             "str": _doc("A string taken literally (it may start with `$`).", {"type": "string"}),
-            "text": _doc("Bytes: this text, UTF-8 encoded.", {"type": "string"}),
+            "text": _doc("Bytes: this text, UTF-8 encoded (`$var` is a variable).", _text()),
             "hex": _ref("hex"),
             "gen": _ref("gen"),
         },
@@ -255,10 +260,9 @@ def _bound() -> Schema:
 def _matcher_properties() -> Schema:
     matchers = {"type": "array", "items": _ref("matcher"), "minItems": 1}
     props: Schema = {
-        "text": _doc("Exactly these bytes (UTF-8 text).", {"type": "string"}),
+        "text": _doc("Exactly these bytes (UTF-8 text; `$var` is a variable).", _text()),
         "hex": _ref("hex"),
         "gen": _ref("gen"),
-        "str": _doc("Exactly this string (it may start with `$`).", {"type": "string"}),
         "len": _doc("The value has this length.", {"type": "integer", "minimum": 0}),
         "type": _doc(
             "The value has this type: " + ", ".join(vocab.TYPE_NAMES) + ".",
@@ -267,7 +271,7 @@ def _matcher_properties() -> Schema:
         "eq": _doc("Equal to this value.", _ref("value")),
         "ne": _doc("Not equal to this value.", _ref("value")),
     }
-    for key, word in zip(vocab.BOUND_KEYS, (">=", ">", "<=", "<")):
+    for key, word in zip(vocab.BOUND_KEYS, (">=", ">", "<=", "<"), strict=True):
         props[key] = _doc(f"A number {word} this bound; bounds combine.", _bound())
     props.update(
         one_of=_doc("Any of these matchers passes.", matchers),
@@ -280,7 +284,6 @@ def _matcher_properties() -> Schema:
 
 
 def _matcher_defs() -> Schema:
-    keys = (*vocab.MATCHER_KEYS, "str")
     mapping = _closed(
         _matcher_properties(),
         allOf=[
@@ -300,7 +303,7 @@ def _matcher_defs() -> Schema:
         "A literal must be equal; a list matches item-for-item; a mapping with a matcher "
         "key (`len`, `type`, `eq`, `ge`, `one_of`, `contains`, `any`, ...) is a matcher; "
         "any other mapping matches mapping-for-mapping.",
-        {"if": _one_key_of(keys), "then": _ref("matcher_mapping"), "else": _ref("plain_matcher")},
+        {"if": _one_key_of(vocab.MATCHER_KEYS), "then": _ref("matcher_mapping"), "else": _ref("plain_matcher")},
     )
     return {"matcher": matcher, "matcher_mapping": mapping, "plain_matcher": plain}
 
@@ -647,7 +650,7 @@ def _file_properties() -> Schema:
         ),
         "version": _string(
             SEMVER_PATTERN,
-            "version is semver, e.g. 1.0.0 (quote nothing; 1.0 is a number, not a version).",
+            "version is semver, e.g. 1.0.0 (YAML reads 1.0 as a number).",
             "Semantic version of the spec as a whole.",
         ),
         "title": _doc("The mechanism, for people.", {"type": "string", "minLength": 1}),
@@ -685,7 +688,7 @@ def _defs() -> Schema:
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_schema() -> str:
     # Cached as text so that callers each get a fresh, freely mutable copy.
     schema = {

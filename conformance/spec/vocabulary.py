@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Mapping
 
 #: Every errno name Linux CPython 3.11 knows, aliases included (``EWOULDBLOCK`` is
 #: ``EAGAIN``; specs list both when either is acceptable).

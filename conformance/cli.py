@@ -1,0 +1,123 @@
+"""The command line: ``python -m conformance grade ...``.
+
+Exit status (as isolate documents its own): 0 every case passed; 1 some case did not pass
+(the student's outcome, not an error); 2 the grader itself failed or was misused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from conformance.grading.result import CaseResult, Outcome
+from conformance.grading.score import apply_dependencies, by_submission
+from conformance.report import gradescope, table
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SPECS = ROOT / "specs"
+DEFAULT_CLASS = ROOT / "examples"
+GRADER_INI = Path(__file__).resolve().parent / "grader.ini"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="conformance", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("grade", help="grade submissions against the specs",
+                                description="Grade one submission folder, or a folder of them. "
+                                            "Exit 0: all passed; 1: some case did not pass; 2: grader error.")
+    grade.add_argument("submissions", nargs="*", type=Path,
+                       help="submission folder(s), or a folder of submission folders (default: the sample class)")
+    grade.add_argument("--out", type=Path, default=Path("grades"), help="where reports go (default: grades/)")
+    grade.add_argument("--specs", nargs="+", type=Path, default=[DEFAULT_SPECS], help="spec files or folders")
+    grade.add_argument("-n", "--workers", default="auto", help="parallel workers (number or 'auto'; 0 = none)")
+    grade.add_argument("-k", dest="keyword", default=None, help="only cases matching this pytest -k expression")
+    grade.add_argument("--visible-only", action="store_true", help="only cases students can see")
+    grade.add_argument("--timeout-multiplier", type=float, default=1.0, help="scale every case timeout")
+    grade.add_argument("--reference", type=Path, default=ROOT / "reference", help="reference implementation")
+    grade.add_argument("-v", "--verbose", action="store_true", help="show pytest's failure details too")
+    args = parser.parse_args(argv)
+    return run_grade(args)
+
+
+def submission_folders(paths: list[Path]) -> list[Path]:
+    """Expand each path: a folder holding .py files is one submission; else its subfolders are."""
+    folders: list[Path] = []
+    for path in paths or [DEFAULT_CLASS]:
+        if not path.is_dir():
+            raise SystemExit(f"conformance: {path} is not a folder")
+        if any(path.glob("*.py")):
+            folders.append(path.resolve())
+        else:
+            folders.extend(sorted(p.resolve() for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")))
+    return folders
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    import pytest
+
+    folders = submission_folders(args.submissions)
+    if not folders:
+        print("conformance: no submissions found", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
+        results_file = Path(scratch) / "results.jsonl"
+        code = pytest.main(pytest_args(args, folders, results_file))
+        results = _read_results(results_file)
+    elapsed = time.monotonic() - started
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not results:
+        print(f"conformance: the grader failed (pytest exit status {int(code)})", file=sys.stderr)
+        return 2
+    return report(apply_dependencies(results), folders, args.out, elapsed)
+
+
+def pytest_args(args: argparse.Namespace, folders: list[Path], results_file: Path) -> list[str]:
+    """pytest's command line: our own ini, our plugin only, never a submission's conftest."""
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    argv = ["-c", str(GRADER_INI), "--rootdir", str(ROOT), "-p", "conformance.plugin", "--noconftest",
+            "-p", "no:cacheprovider", "--results-file", str(results_file), "--reference", str(args.reference),
+            "--timeout-multiplier", str(args.timeout_multiplier)]
+    argv += ["-q", "--no-header"] + ([] if args.verbose else ["--tb=no", "-p", "no:warnings"])
+    if str(args.workers) not in ("0", "1"):
+        argv += ["-p", "xdist.plugin", "-n", str(args.workers), "--max-worker-restart=0"]
+    if args.keyword:
+        argv += ["-k", args.keyword]
+    if args.visible_only:
+        argv.append("--visible-only")
+    for folder in folders:
+        argv += ["--submission", str(folder)]
+    return argv + [str(p.resolve()) for p in args.specs]
+
+
+def _read_results(path: Path) -> list[CaseResult]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return [CaseResult.from_json(json.loads(line)) for line in handle if line.strip()]
+
+
+def report(results: list[CaseResult], folders: list[Path], out: Path, elapsed: float) -> int:
+    """Print the tables, write each submission's results.json; return the exit status."""
+    from conformance.plugin import format_failure
+
+    isolation = results[0].isolation if results else ""
+    submissions = by_submission(results, isolation)
+    for submission in submissions:
+        print(table.render(submission))
+        gradescope.write(out / submission.submission / "results.json",
+                         gradescope.results_json(submission, elapsed / max(len(submissions), 1), format_failure))
+    print(f"\n{len(submissions)} submission(s), {len(results)} case(s) in {elapsed:.1f}s "
+          f"({len(results) / max(elapsed, 1e-9):.1f} cases/s); {isolation}; reports in {out}/")
+    if any(r.outcome is Outcome.HARNESS_ERROR for r in results):
+        print("WARNING: some cases hit a grader error; they were not counted against anyone.", file=sys.stderr)
+        return 2
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
