@@ -13,6 +13,7 @@ travel on different paths, and only the first kind costs points.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -21,6 +22,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from conformance.grading.result import CaseResult, Outcome
 from conformance.runner import diagnosis, kernel, protocol
@@ -89,20 +91,39 @@ class CaseRunner:
         timeout = case.timeout * self.timeout_multiplier
         session = BoxSession(deadline=time.monotonic() + timeout + _STARTUP_ALLOWANCE,
                              output_limit=self.limits.output_bytes)
-        execution = CaseExecution(case, dict(variant.params) if variant else {}, session, spec.interface.module)
         workdir = "/tmp" if self.isolation.full else tempfile.mkdtemp(prefix="conformance-box-")
+        params = {**(dict(variant.params) if variant else {}), "box": self._box_values(workdir)}
+        execution = CaseExecution(case, params, session, spec.interface.module)
         supervisor = None
-        try:
-            supervisor = self._start_box(spec, case, submission, session, workdir)
-            result = self._execute(case, session, execution, base, timeout)
-        finally:
-            leftovers = self._teardown(session, supervisor, workdir)
+        with contextlib.nullcontext() if self.isolation.full else audit.degraded_lock():
+            sysv_before = None if self.isolation.full else audit.sysv_snapshot()
+            try:
+                supervisor = self._start_box(spec, case, submission, session, workdir)
+                result = self._execute(case, session, execution, base, timeout)
+            finally:
+                leftovers = self._teardown(session, supervisor, workdir)
+                if sysv_before is not None:
+                    audit.remove_new_sysv(sysv_before)
         result = replace(result, output=session.output.decode("utf-8", "replace")[-4000:],
                          transcript=tuple(execution.transcript))
         if leftovers:
             return replace(result, outcome=Outcome.HARNESS_ERROR,
                            message=f"isolation failure, the box was not fully removed: {leftovers}")
         return result
+
+    def _box_values(self, workdir: str) -> dict[str, Any]:
+        """Per-case values a spec can pass to the implementation as ``$box.key`` etc.
+
+        With full isolation any values would do (each box has its own namespaces); in
+        degraded isolation they are what keeps parallel cases apart, so they are unique:
+        a random SysV key, a port the host has free right now, a private directory.
+        """
+        port = 40000
+        if not self.isolation.full:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+        return {"key": int.from_bytes(os.urandom(4), "big") & 0x3FFFFFFF | 0x1000, "port": port, "dir": workdir}
 
     def _start_box(self, spec: Spec, case: Case, submission: Submission, session: BoxSession, workdir: str) -> int:
         if self._zygote is None:

@@ -23,7 +23,7 @@ from typing import Any
 #: Protocol version sent in every hello; bump on incompatible changes.
 VERSION = 1
 #: Largest message either side accepts, in bytes (the JSON text).
-MAX_MESSAGE = 256 * 1024
+MAX_MESSAGE = 128 * 1024  # below the default socket send buffer (208 KiB), so any legal message can be sent
 #: Deepest nesting of JSON arrays/objects accepted from an actor.
 MAX_DEPTH = 64
 

@@ -143,7 +143,8 @@ def read_source(file: str, raw: bytes) -> Source:
         SpecError: The bytes are not UTF-8, the YAML does not parse, the document is
             empty, or it nests or aliases beyond reason.
     """
-    text = _decode(file, raw)
+    # A byte-order mark is invisible in the quoted line; dropping it keeps the caret true.
+    text = _decode(file, raw).removeprefix("\ufeff")
     source = Source(file=file, lines=split_lines(text))
     root = _compose(source, text)
     if root is None:
@@ -175,7 +176,8 @@ def _compose(source: Source, text: str) -> yaml.Node | None:
         raise source.error_at(mark.line, mark.column, message) from None
     except yaml.reader.ReaderError as exc:
         line0, column0 = _offset_to_mark(text, exc.position)
-        message = f"character {exc.character!r} is not allowed in YAML"
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        message = f"character U+{code:04X} is not allowed in YAML"
         raise source.error_at(line0, column0, message) from None
     except yaml.YAMLError as exc:
         raise source.error_at(0, 0, f"YAML error: {exc}") from None

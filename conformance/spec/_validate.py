@@ -97,6 +97,9 @@ def _custom(error: ValidationError) -> str | None:
 def to_spec_error(source: Source, error: ValidationError, prefix: YamlPath) -> SpecError:
     """Turn one jsonschema error into a :class:`SpecError` at the right node."""
     path: YamlPath = (*prefix, *error.absolute_path)
+    if error.validator == "uniqueItems":
+        # Point at the repeated item itself, not at the list.
+        path = (*path, _repeated(error.instance))
     message, node = _describe(source, error, path)
     return source.error(path, message, node)
 
@@ -110,7 +113,7 @@ def _describe(source: Source, error: ValidationError, path: YamlPath) -> tuple[s
     if error.validator == "additionalProperties":
         return _additional(source, error, path)
     if error.validator == "uniqueItems":
-        return _unique(source, error, path)
+        return f"{_show(error.instance[path[-1]])} is listed twice", None
     describe = _DESCRIBERS.get(str(error.validator))
     return (describe(error) if describe else error.message), node
 
@@ -129,11 +132,10 @@ def _additional(source: Source, error: ValidationError, path: YamlPath) -> tuple
     return message, source.keys.get((*path, extra))
 
 
-def _unique(source: Source, error: ValidationError, path: YamlPath) -> tuple[str, yaml.Node | None]:
-    items = [json.dumps(item, sort_keys=True) for item in error.instance]
-    index = next(i for i, item in enumerate(items) if item in items[:i])
-    message = f"{_show(error.instance[index])} is listed twice"
-    return message, source.nodes.get((*path, index))
+def _repeated(items: list[Any]) -> int:
+    """The index of the first item equal to an earlier one."""
+    seen = [json.dumps(item, sort_keys=True) for item in items]
+    return next(i for i, item in enumerate(seen) if item in seen[:i])
 
 
 def _enum(error: ValidationError) -> str:

@@ -13,6 +13,8 @@ from conformance.spec.model import Location
 
 #: Width of the line-number gutter in the rendered snippet (``"    41 | "``).
 _GUTTER = 6
+#: Longer source lines are shown as a window of this many characters around the column.
+_WINDOW = 100
 
 
 class SpecError(ValueError):
@@ -57,10 +59,11 @@ class SpecError(ValueError):
         return "\n".join([head, *self._snippet()])
 
     def _snippet(self) -> list[str]:
+        text, column = _window(self.source_line, self.column)
         # Keep tabs from the line's prefix so the caret lines up in any terminal.
-        pad = "".join(c if c == "\t" else " " for c in self.source_line[: self.column - 1])
+        pad = "".join(c if c == "\t" else " " for c in text[: column - 1])
         return [
-            f"{self.line:>{_GUTTER}} | {self.source_line}".rstrip(),
+            f"{self.line:>{_GUTTER}} | {text}".rstrip(),
             f"{'':>{_GUTTER}} | {pad}^",
         ]
 
@@ -78,6 +81,17 @@ class SpecError(ValueError):
             "source_line": self.source_line,
         }
         return (_rebuild, (self.message, fields))
+
+
+def _window(line: str, column: int) -> tuple[str, int]:
+    """A long line cut to about :data:`_WINDOW` characters around ``column``."""
+    if len(line) <= _WINDOW:
+        return line, column
+    start = max(0, min(column - 1 - _WINDOW // 2, len(line) - _WINDOW))
+    text = line[start : start + _WINDOW]
+    prefix = "..." if start else ""
+    suffix = "..." if start + _WINDOW < len(line) else ""
+    return prefix + text + suffix, column - start + len(prefix)
 
 
 def _rebuild(message: str, fields: dict[str, Any]) -> SpecError:

@@ -35,6 +35,7 @@ Rules (stable IDs; ``docs/spec-lint.md`` explains each with an example):
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections import Counter, defaultdict
@@ -394,8 +395,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(paths: Sequence[str]) -> tuple[list[Spec], list[Finding]]:
-    """Load every file; a file that cannot be loaded becomes an SL013 finding."""
+def lint_paths(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Spec], list[Finding]]:
+    """Load and lint spec files; a file that cannot be loaded becomes an SL013 finding.
+
+    Returns:
+        The specs that loaded, and every finding (sorted).
+
+    Raises:
+        OSError: A file cannot be read.
+    """
     specs: list[Spec] = []
     findings: list[Finding] = []
     for path in spec_files(paths):
@@ -403,18 +411,21 @@ def _load(paths: Sequence[str]) -> tuple[list[Spec], list[Finding]]:
             specs.append(load_spec(path))
         except SpecError as exc:
             findings.append(_finding("SL013", exc.location, f"spec cannot be loaded: {exc.detail()}"))
-    return specs, findings
+    return specs, sorted([*findings, *lint(specs)], key=_order)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the linter; see the module docstring for the arguments and exit status."""
     args = _parser().parse_args(argv)
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        print(f"spec lint: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
     try:
-        specs, findings = _load(args.paths)
+        specs, findings = lint_paths(args.paths)
     except OSError as exc:
         print(f"spec lint: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
-    findings = sorted([*findings, *lint(specs)], key=_order)
     for finding in findings:
         print(finding)
     if args.coverage:

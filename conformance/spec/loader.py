@@ -75,7 +75,15 @@ def load_spec(path: StrPath) -> Spec:
         OSError: The file cannot be read.
     """
     file = os.fspath(path)
-    raw = Path(file).read_bytes()
+    return parse_spec(Path(file).read_bytes(), file)
+
+
+def parse_spec(raw: bytes, file: str) -> Spec:
+    """Load a spec from its bytes; ``file`` names it in errors and in ``Spec.path``.
+
+    Raises:
+        SpecError: The bytes are not a valid spec as a whole (see :func:`load_spec`).
+    """
     source = read_source(file, raw)
     _check_file_level(source)
     return _build_spec(source, hashlib.sha256(raw).hexdigest())

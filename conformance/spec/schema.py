@@ -257,13 +257,21 @@ def _bound() -> Schema:
     }
 
 
+def _length() -> Schema:
+    return {
+        "if": {"type": "string"},
+        "then": {"pattern": VARIABLE_PATTERN, "errorMessage": "A length is a number or $var."},
+        "else": {"type": "integer", "minimum": 0},
+    }
+
+
 def _matcher_properties() -> Schema:
     matchers = {"type": "array", "items": _ref("matcher"), "minItems": 1}
     props: Schema = {
         "text": _doc("Exactly these bytes (UTF-8 text; `$var` is a variable).", _text()),
         "hex": _ref("hex"),
         "gen": _ref("gen"),
-        "len": _doc("The value has this length.", {"type": "integer", "minimum": 0}),
+        "len": _doc("The value has this length (a number or `$var`).", _length()),
         "type": _doc(
             "The value has this type: " + ", ".join(vocab.TYPE_NAMES) + ".",
             {"enum": list(vocab.TYPE_NAMES)},
@@ -368,12 +376,20 @@ def _expect_def() -> Schema:
     )
 
 
+_EXPECT_KEYS = ("returns", "raises", "eof", "blocks", "exit", "kernel")
+
+
 def _expect_for(step: str, keys: Sequence[str]) -> Schema:
-    """The shared ``expect`` restricted to the keys that make sense for one step kind."""
-    message = f"An expectation of {step} takes " + ", ".join(keys) + "."
+    """The shared ``expect`` without the keys that make no sense for one step kind.
+
+    Only known keys are refused here; an unknown key is left to the shared definition,
+    whose ``additionalProperties`` names it (and suggests the key that was meant).
+    """
+    refused = [k for k in _EXPECT_KEYS if k not in keys]
+    message = f"An expectation of {step} takes only " + ", ".join(keys) + "."
     return _doc(
         "What the step must observe. Unset fields are not checked.",
-        {"$ref": "#/$defs/expect", "propertyNames": {"enum": list(keys), "errorMessage": message}},
+        {"$ref": "#/$defs/expect", "propertyNames": {"not": {"enum": refused}, "errorMessage": message}},
     )
 
 

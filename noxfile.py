@@ -1,0 +1,55 @@
+"""Sessions: ``nox -s grade`` grades, ``nox -s tests`` tests the engine, and the rest.
+
+Every session installs what it needs into its own virtualenv, so a fresh machine with only
+Python and pip (and nox) runs them all.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHONS = ["3.11", "3.12"]
+
+
+@nox.session(python="3.11")
+def grade(session: nox.Session) -> None:
+    """Grade submissions: ``nox -s grade -- [SUBMISSION_DIR ...] [--out DIR] [-k EXPR] [-n N]``.
+
+    With no submission, grades the bundled sample class in ``examples/``. Exits 0 when
+    every case passed, 1 when some did not, 2 when the grader itself failed.
+    """
+    session.install(".")
+    session.run("python", "-m", "conformance", "grade", *session.posargs, success_codes=[0, 1])
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The engine's own tests (parallel): ``nox -s tests -- [pytest args]``."""
+    session.install("-e", ".")
+    session.run("python", "-m", "pytest", "-n", "2", "tests", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff on everything, mypy on the engine."""
+    session.install("-e", ".", "ruff", "mypy", "types-PyYAML", "types-jsonschema")
+    session.run("ruff", "check", "conformance", "tests", "noxfile.py")
+    session.run("mypy", "conformance")
+
+
+@nox.session(python="3.11")
+def specs(session: nox.Session) -> None:
+    """Lint the specs (rule IDs in docs/spec-lint.md) and check the shipped schema is current."""
+    session.install("-e", ".")
+    session.run("python", "-m", "conformance.spec.schema", "--check")
+    session.run("python", "-m", "conformance.spec.linter", "--coverage", "specs")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmarks: cost of one box against a bare fork-and-wait measured in the same run."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/box_cost.py", *session.posargs)
