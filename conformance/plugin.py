@@ -138,13 +138,17 @@ class CaseItem(pytest.Item):
         if not result.passed:
             raise CaseFailure(result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailure):
             return format_failure(excinfo.value.result)
         return super().repr_failure(excinfo)  # a bug in the grader: show the full traceback
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.case.location.line - 1, f"{self.submission.name}::{self.case.id} {self.case.title}"
+
+
+class MalformedSpec(Exception):
+    """A spec or case could not be loaded (the spec author's fault, not the student's)."""
 
 
 class BrokenSpecItem(pytest.Item):
@@ -155,7 +159,7 @@ class BrokenSpecItem(pytest.Item):
         self.error = error
 
     def runtest(self) -> None:
-        raise SpecError(self.error)
+        raise MalformedSpec(self.error)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         return f"malformed spec (not the submission's fault):\n{self.error}"

@@ -25,8 +25,9 @@ import signal
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 from conformance.runner import protocol, values
 

@@ -10,7 +10,8 @@ sentence in the student's terms saying what differed.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from conformance.runner.values import Digest, Handle, generate
 
@@ -83,7 +84,7 @@ def _items(spec: list[Any], observed: Any, resolve: Resolver) -> str | None:
         return f"expected a list of {len(spec)} items, got {show(observed)}"
     if len(spec) != len(observed):
         return f"expected {len(spec)} items, got {len(observed)}: {show(observed)}"
-    for index, (sub, item) in enumerate(zip(spec, observed)):
+    for index, (sub, item) in enumerate(zip(spec, observed, strict=True)):
         problem = mismatch(sub, item, resolve)
         if problem:
             return f"item {index}: {problem}"

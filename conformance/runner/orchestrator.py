@@ -181,7 +181,7 @@ class CaseRunner:
         for name, ident in loads.items():
             actor = session.actors[name]
             try:
-                session.wait_until(lambda: ident in actor.replies or actor.exited or actor.closed,
+                session.wait_until(lambda a=actor, i=ident: i in a.replies or a.exited or a.closed,  # type: ignore[misc]
                                    f"{name} to import the module")
             except CaseTimeout:
                 raise StepFailed("importing the module did not finish: does it run code at import time "

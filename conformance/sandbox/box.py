@@ -136,7 +136,7 @@ def run_init(request: BoxRequest, channels: BoxChannels) -> NoReturn:
             _libc.prctl(_libc.PR_SET_CHILD_SUBREAPER, 1)
         init_channel = socket.socket(fileno=channels.init)
         protocol.send(init_channel, {"type": "hello", "protocol": protocol.VERSION, "actor": "@init", "capabilities": []})
-        for launch, fd in zip(request.actors, channels.actors):
+        for launch, fd in zip(request.actors, channels.actors, strict=True):
             if os.fork() == 0:
                 start_actor(request, launch, fd, channels.output)
         for fd in (channels.output, *channels.actors):

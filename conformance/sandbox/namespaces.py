@@ -75,7 +75,7 @@ def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = 
     for target in ("/tmp", "/dev/shm"):
         _step(f"mount tmpfs on {target}", _libc.mount, "tmpfs", target, "tmpfs", hardened, options)
     inside = {}
-    for number, (folder, handle) in enumerate(zip(folders, handles)):
+    for number, (folder, handle) in enumerate(zip(folders, handles, strict=True)):
         target = f"{MODULES_DIR}/{number}"
         os.makedirs(target)
         _step(f"bind {folder}", _libc.mount, f"/proc/self/fd/{handle}", target, None, _libc.MS_BIND | _libc.MS_REC, None)

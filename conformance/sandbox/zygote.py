@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conformance.runner import protocol
 from conformance.sandbox import _libc
@@ -69,7 +70,8 @@ class Zygote:
         package_root = str(Path(__file__).resolve().parents[2])
         # -I: no PYTHON* variables, no user site, no script directory; the engine's own
         # location is put on the path explicitly so this works installed or not.
-        code = f"import sys; sys.path.insert(0, {package_root!r}); from conformance.sandbox.zygote import main; main({theirs.fileno()})"
+        code = (f"import sys; sys.path.insert(0, {package_root!r}); "
+                f"from conformance.sandbox.zygote import main; main({theirs.fileno()})")
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-c", code],
             pass_fds=[theirs.fileno()],
@@ -98,7 +100,7 @@ class Zygote:
         self._channel.settimeout(timeout)
         try:
             reply = self._receive()
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise ZygoteError(f"the box did not end within {timeout:.1f}s of being killed") from exc
         finally:
             self._channel.settimeout(None)
@@ -106,7 +108,7 @@ class Zygote:
             raise ZygoteError(f"unexpected answer from the zygote: {reply!r}")
         return int(reply["status"])
 
-    def _receive(self) -> dict[str, object]:
+    def _receive(self) -> dict[str, Any]:
         received = protocol.receive(self._channel)
         if received is None:
             raise ZygoteError(f"the zygote exited (status {self._process.poll()})")

@@ -13,7 +13,7 @@ Plain data is also what makes a case trivially serialisable for reports.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 #: The roles an actor can play in a case.
 Role = Literal["subject", "reference"]
@@ -188,7 +188,7 @@ class BarrierStep:
     actors: tuple[str, ...]
 
 
-Step = Union[CallStep, SpawnStep, AwaitStep, ObserveStep, BarrierStep]
+Step = CallStep | SpawnStep | AwaitStep | ObserveStep | BarrierStep
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
