@@ -45,12 +45,14 @@ def case_runner() -> Iterator[CaseRunner]:
     runner.close()
 
 
-def run_all(runner: CaseRunner, spec_path: Path, implementation: Path) -> dict[str, CaseResult]:
-    """Run every case (and variant) of a spec against an implementation folder."""
+def run_all(runner: CaseRunner, spec_path: Path, implementation: Path, only: str = "") -> dict[str, CaseResult]:
+    """Run every case (and variant) of a spec, or only the case ``only``, against a folder."""
     spec = load_spec(spec_path)
     submission = Submission(name=implementation.name, path=implementation)
     results = {}
     for case in spec.cases:
+        if only and case.id != only:
+            continue
         for variant in case.variants or (None,):
             result = runner.run(spec, case, variant, submission)
             results[result.item_id] = result

@@ -97,13 +97,15 @@ class CaseRunner:
         supervisor = None
         with contextlib.nullcontext() if self.isolation.full else audit.degraded_lock():
             sysv_before = None if self.isolation.full else audit.sysv_snapshot()
+            files_before = None if self.isolation.full else audit.shared_entries()
             try:
                 supervisor = self._start_box(spec, case, submission, session, workdir)
                 result = self._execute(case, session, execution, base, timeout)
             finally:
                 leftovers = self._teardown(session, supervisor, workdir)
-                if sysv_before is not None:
+                if sysv_before is not None and files_before is not None:
                     audit.remove_new_sysv(sysv_before)
+                    audit.remove_new_special_files(files_before)
         result = replace(result, output=session.output.decode("utf-8", "replace")[-4000:],
                          transcript=tuple(execution.transcript))
         if leftovers:

@@ -14,6 +14,7 @@ import fcntl
 import os
 import shutil
 import signal
+import stat
 import tempfile
 from collections.abc import Iterator
 
@@ -102,6 +103,45 @@ def remove_new_sysv(before: dict[str, dict[int, list[str]]]) -> list[str]:
             except sysv_ipc.Error:
                 pass
     return removed
+
+
+#: Shared folders a degraded box can write to (a full box gets private tmpfs mounts instead).
+SHARED_DIRS = ("/tmp", "/dev/shm")
+
+
+def shared_entries() -> set[str]:
+    """Paths currently in the shared folders (one level deep)."""
+    found = set()
+    for folder in SHARED_DIRS:
+        try:
+            found.update(os.path.join(folder, name) for name in os.listdir(folder))
+        except OSError:
+            pass
+    return found
+
+
+def remove_new_special_files(before: set[str]) -> list[str]:
+    """Degraded isolation: remove FIFOs and sockets created in the shared folders since ``before``.
+
+    Like isolate, only special files are removed: a regular file or folder that appeared
+    at the same time could belong to someone else on the host, so it is reported instead.
+    Returns a description of every new entry, removed or not.
+    """
+    found = []
+    for path in sorted(shared_entries() - before):
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if info.st_uid != os.getuid():
+            continue
+        if stat.S_ISFIFO(info.st_mode) or stat.S_ISSOCK(info.st_mode):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            found.append(f"{path} (removed)")
+        else:
+            found.append(path)
+    return found
 
 
 @contextlib.contextmanager

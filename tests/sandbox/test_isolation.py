@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from pathlib import Path
@@ -69,15 +70,15 @@ def host_holds_everything():
     Created under the degraded-box lock: a degraded box running on another worker removes
     whatever our user creates while it runs (it cannot tell whose it is).
     """
-    with audit.degraded_lock():
-        queue = sysv_ipc.MessageQueue(KEY, sysv_ipc.IPC_CREX)
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", PORT))
-        os.mkfifo(FIFO)
-    yield
-    queue.remove()
-    listener.close()
-    os.unlink(FIFO)
+    with contextlib.ExitStack() as held:
+        with audit.degraded_lock():
+            queue = sysv_ipc.MessageQueue(KEY, sysv_ipc.IPC_CREX)
+            held.callback(queue.remove)
+            listener = held.enter_context(socket.socket())
+            listener.bind(("127.0.0.1", PORT))
+            os.mkfifo(FIFO)
+            held.callback(os.unlink, FIFO)
+        yield
 
 
 def test_box_has_its_own_keys_ports_and_paths(case_runner: CaseRunner, probe, host_holds_everything) -> None:
@@ -93,7 +94,7 @@ def test_without_namespaces_the_same_case_collides(probe, host_holds_everything,
     monkeypatch.setenv(preflight.FORCE_ENV, "degraded")
     runner = CaseRunner(isolation=preflight.detect(), reference=REPO / "reference")
     try:
-        result = run_all(runner, *probe)["PROBE-GRAB"]
+        result = run_all(runner, *probe, only="PROBE-GRAB")["PROBE-GRAB"]
     finally:
         runner.close()
     assert result.outcome is Outcome.FAIL
@@ -111,7 +112,7 @@ def test_nothing_survives_a_case(probe, level: str, monkeypatch) -> None:
         pytest.skip("needs namespaces")
     before_objects, before_children = sysv_objects(), child_processes()
     try:
-        result = run_all(runner, *probe)["PROBE-LEAK"]
+        result = run_all(runner, *probe, only="PROBE-LEAK")["PROBE-LEAK"]
     finally:
         runner.close()
     assert result.outcome is Outcome.PASS, result.message
