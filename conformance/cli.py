@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from conformance.grading.result import CaseResult, Outcome
-from conformance.grading.score import apply_dependencies, by_submission
+from conformance.grading.score import apply_dependencies, by_submission, merge_repeats
 from conformance.report import gradescope, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("-n", "--workers", default="auto", help="parallel workers (number or 'auto'; 0 = none)")
     grade.add_argument("-k", dest="keyword", default=None, help="only cases matching this pytest -k expression")
     grade.add_argument("--visible-only", action="store_true", help="only cases students can see")
+    grade.add_argument("--repeat", type=int, default=1, help="run every case this many times")
     grade.add_argument("--timeout-multiplier", type=float, default=1.0, help="scale every case timeout")
     grade.add_argument("--reference", type=Path, default=ROOT / "reference", help="reference implementation")
     grade.add_argument("-v", "--verbose", action="store_true", help="show pytest's failure details too")
@@ -73,7 +74,7 @@ def run_grade(args: argparse.Namespace) -> int:
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not results:
         print(f"conformance: the grader failed (pytest exit status {int(code)})", file=sys.stderr)
         return 2
-    return report(apply_dependencies(results), folders, args.out, elapsed)
+    return report(apply_dependencies(merge_repeats(results)), folders, args.out, elapsed)
 
 
 def pytest_args(args: argparse.Namespace, folders: list[Path], results_file: Path) -> list[str]:
@@ -89,6 +90,8 @@ def pytest_args(args: argparse.Namespace, folders: list[Path], results_file: Pat
         argv += ["-k", args.keyword]
     if args.visible_only:
         argv.append("--visible-only")
+    if args.repeat > 1:
+        argv += ["--repeat", str(args.repeat)]
     for folder in folders:
         argv += ["--submission", str(folder)]
     return argv + [str(p.resolve()) for p in args.specs]

@@ -42,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--timeout-multiplier", type=float, default=1.0, metavar="X",
                     help="scale every case's timeout (slow machines)")
     group.addoption("--visible-only", action="store_true", help="only run cases visible to students")
+    group.addoption("--repeat", type=int, default=1, metavar="N",
+                    help="run every case N times (items get an @k suffix); for stability and flake checks")
     group.addoption("--results-file", default=None, metavar="FILE",
                     help="write every case result as JSON lines to FILE (controller only)")
 
@@ -97,6 +99,7 @@ class SpecFile(pytest.File):
                 yield BrokenSpecItem.from_parent(self, name=f"{folder.name}::{self.path.name}", error=str(exc))
             return
         visible_only = self.config.getoption("visible_only")
+        repeat = max(1, self.config.getoption("repeat"))
         for folder in submissions:
             submission = Submission(name=folder.name, path=folder)
             for case in spec.cases:
@@ -104,8 +107,10 @@ class SpecFile(pytest.File):
                     continue
                 for variant in case.variants or (None,):
                     suffix = f"[{variant.name}]" if variant else ""
-                    yield CaseItem.from_parent(self, name=f"{folder.name}::{case.id}{suffix}", spec=spec,
-                                               case=case, variant=variant, submission=submission)
+                    for round_ in range(repeat):
+                        again = f"@{round_}" if repeat > 1 else ""
+                        yield CaseItem.from_parent(self, name=f"{folder.name}::{case.id}{suffix}{again}", spec=spec,
+                                                   case=case, variant=variant, submission=submission)
             for broken in spec.broken:
                 yield BrokenSpecItem.from_parent(self, name=f"{folder.name}::{broken.id}", error=_broken_text(broken))
 

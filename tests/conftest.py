@@ -27,6 +27,7 @@ def write_module(folder: Path, name: str, source: str) -> Path:
 
 def write_spec(path: Path, module: str, functions: list[str], cases: str) -> Path:
     """Write a spec file with a minimal interface and the given ``cases:`` YAML text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     interface = "\n".join(f"    - {{name: {f}, signature: '{f}(...)', doc: test function}}" for f in functions)
     path.write_text(
         f"spec: probe\nversion: 1.0.0\ntitle: Probe\nreferences: ['man:pipe(7)']\n"

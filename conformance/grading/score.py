@@ -33,6 +33,29 @@ def apply_dependencies(results: list[CaseResult]) -> list[CaseResult]:
     return updated
 
 
+def merge_repeats(results: list[CaseResult]) -> list[CaseResult]:
+    """Fold repeated runs of one item into one result; differing outcomes make it flaky.
+
+    A flaky item keeps the message of its first non-passing run, so the student still sees
+    what went wrong, and it earns nothing: behaviour that passes only sometimes is not
+    correct (a race, usually), and the instructor sees the counts to judge.
+    """
+    groups: dict[tuple[str, str], list[CaseResult]] = defaultdict(list)
+    for result in results:
+        groups[(result.submission, result.item_id)].append(result)
+    merged = []
+    for runs in groups.values():
+        outcomes = {r.outcome for r in runs}
+        if len(outcomes) == 1:
+            merged.append(runs[0])
+            continue
+        failing = next(r for r in runs if not r.passed)
+        counts = ", ".join(f"{sum(r.outcome is o for r in runs)}× {o.value}" for o in sorted(outcomes))
+        merged.append(replace(failing, outcome=Outcome.FLAKY,
+                              message=f"differs between runs ({counts}); first failure: {failing.message}"))
+    return merged
+
+
 def by_submission(results: list[CaseResult], isolation: str = "") -> list[SubmissionResult]:
     """Group results per submission, each sorted by item ID, submissions by name."""
     groups: dict[str, list[CaseResult]] = defaultdict(list)

@@ -30,6 +30,11 @@ def grab():
     s = socket.socket(); s.bind(("127.0.0.1", {PORT})); s.listen(); _keep.append(s)
     os.mkfifo({FIFO!r})
     return True
+def try_grab():
+    try:
+        return grab()
+    except Exception:
+        return "taken"
 def leak_and_daemonize():
     sysv_ipc.MessageQueue(sysv_ipc.IPC_PRIVATE, sysv_ipc.IPC_CREX)
     if os.fork() == 0:
@@ -120,3 +125,27 @@ def test_nothing_survives_a_case(probe, level: str, monkeypatch) -> None:
     new = sysv_objects() - before_objects
     assert not {o for o in new if not 0x5EED0000 <= int(o.split(":")[1]) < 0x5EED0100}
     assert child_processes() <= before_children
+
+
+def test_parallel_cases_with_the_same_names_do_not_interfere(tmp_path: Path) -> None:
+    """Eight cases grabbing the same key, port and FIFO path all pass under xdist -n 2."""
+    import subprocess
+    import sys
+
+    cases = "".join(
+        f"- id: PAR-{n}\n  title: grab {n}\n  references: [PIPE-DIR-01]\n  actors: {{a: subject, b: subject}}\n"
+        f"  steps:\n    - {{actor: a, call: grab, expect: {{returns: true}}}}\n"
+        f"    - {{actor: b, call: try_grab, expect: {{returns: taken}}}}\n"
+        for n in range(8)
+    )
+    write_module(tmp_path / "class" / "impl", "probe", PROBE)
+    spec = write_spec(tmp_path / "probe.yaml", "probe", ["grab", "try_grab"], cases)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop(preflight.FORCE_ENV, None)
+    if not preflight.detect().full:
+        pytest.skip("needs namespaces")
+    run = subprocess.run([sys.executable, "-m", "conformance", "grade", str(tmp_path / "class"), "--specs", str(spec),
+                          "--out", str(tmp_path / "out"), "-n", "2"], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("pass ") == 8
