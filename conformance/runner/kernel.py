@@ -220,3 +220,65 @@ def _read(path: str) -> str | None:
             return handle.read()
     except OSError:
         return None
+
+
+#: Columns of /proc/sysvipc/<kind> kept for observations (all integers).
+_SYSV_COLUMNS = {
+    "msg": ("key", "id", "perms", "cbytes", "qnum", "lspid", "lrpid"),
+    "shm": ("key", "id", "perms", "size", "cpid", "lpid", "nattch"),
+    "sem": ("key", "id", "perms", "nsems"),
+}
+
+
+def parse_sysvipc(texts: dict[str, str]) -> dict[str, list[dict[str, int]]]:
+    """Parse the ``/proc/sysvipc/{msg,shm,sem}`` texts (as init read them inside the box).
+
+    ``perms`` is octal in the file and kept as its integer value (so 0o600 → 384).
+    """
+    parsed: dict[str, list[dict[str, int]]] = {}
+    for kind, columns in _SYSV_COLUMNS.items():
+        rows = []
+        for line in (texts.get(kind) or "").splitlines()[1:]:
+            fields = line.split()
+            if len(fields) < len(columns):
+                continue
+            row = {name: int(value, 8) if name == "perms" else int(value) for name, value in zip(columns, fields)}
+            rows.append(row)
+        parsed[kind] = rows
+    return parsed
+
+
+def signal_sets(pid: int) -> dict[str, list[str]] | None:
+    """The process's signal sets from ``/proc/<pid>/status``, as sorted signal names.
+
+    ``pending`` merges the thread's and the process's pending sets (SigPnd, ShdPnd);
+    ``blocked``, ``ignored`` and ``caught`` (a handler is installed) are SigBlk, SigIgn and
+    SigCgt. The kernel's own view: a handler that lies about what it did cannot change it.
+    """
+    import signal as _signal
+
+    text = _read(f"/proc/{pid}/status")
+    if text is None:
+        return None
+    masks = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name in ("SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"):
+            masks[name] = int(value.strip(), 16)
+
+    def names(mask: int) -> list[str]:
+        found = []
+        for number in range(1, 65):
+            if mask & (1 << (number - 1)):
+                try:
+                    found.append(_signal.Signals(number).name)
+                except ValueError:
+                    found.append(f"SIG{number}")
+        return sorted(found)
+
+    return {
+        "pending": names(masks.get("SigPnd", 0) | masks.get("ShdPnd", 0)),
+        "blocked": names(masks.get("SigBlk", 0)),
+        "ignored": names(masks.get("SigIgn", 0)),
+        "caught": names(masks.get("SigCgt", 0)),
+    }

@@ -91,6 +91,8 @@ class BoxSession:
         self.output = bytearray()
         self.output_overflowed = False
         self.setup_failure: str | None = None
+        #: Init's answers to questions about the box, by request id.
+        self.init_replies: dict[int, dict[str, Any]] = {}
         self._next_id = 0
 
     # -- channels -------------------------------------------------------------------------
@@ -125,6 +127,15 @@ class BoxSession:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the actor is gone; waiting for its reply will report how it ended
         return self._next_id
+
+    def ask_init(self, op: str) -> Any:
+        """Ask the box's init something only a process inside the box can see."""
+        assert self.init_channel is not None
+        self._next_id += 1
+        ident = self._next_id
+        protocol.send(self.init_channel, {"op": op, "id": ident})
+        self.wait_until(lambda: ident in self.init_replies, f"the box to answer '{op}'")
+        return self.init_replies.pop(ident).get("value")
 
     # -- waiting --------------------------------------------------------------------------
 
@@ -166,6 +177,9 @@ class BoxSession:
             self.init_pid = received.sender_pid
         elif message.get("type") == "setup_failed":
             self.setup_failure = str(message.get("error"))
+        elif message.get("type") == "reply":
+            reply = protocol.check_reply(message)
+            self.init_replies[reply["id"]] = reply
         else:
             event = protocol.check_exit_event(message)
             self._record_exit(event["pid"], event["status"])

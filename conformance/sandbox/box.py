@@ -24,8 +24,10 @@ their limits.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import selectors
 import signal
 import socket
 import sys
@@ -144,7 +146,7 @@ def run_init(request: BoxRequest, channels: BoxChannels) -> NoReturn:
     except BaseException as exc:  # noqa: BLE001 - a setup failure is the grader's, report it
         _report_setup_failure(channels.init, exc)
         os._exit(71)
-    _reap_forever(init_channel)
+    _serve_init(init_channel)
 
 
 def _relocated(request: BoxRequest, inside: dict[str, str]) -> BoxRequest:
@@ -156,22 +158,61 @@ def _relocated(request: BoxRequest, inside: dict[str, str]) -> BoxRequest:
     return replace(request, actors=actors)
 
 
-def _reap_forever(channel: socket.socket) -> NoReturn:
-    """Reap every process of the box and report each exit; then wait to be killed."""
+def _serve_init(channel: socket.socket) -> NoReturn:
+    """Init's loop: reap every process of the box and report each exit; answer questions
+    about the box that only a process inside its namespaces can see (its SysV objects).
+
+    SIGCHLD wakes the loop through a wakeup pipe; the handler is installed only now, after
+    the actors were forked, so no actor inherits it (or the pipe's descriptor number).
+    """
+    wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    selector = selectors.DefaultSelector()
+    selector.register(channel, selectors.EVENT_READ)
+    selector.register(wake_read, selectors.EVENT_READ)
+    _reap_ready(channel)  # children that ended before the handler existed
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is channel:
+                _answer(channel)
+            else:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_read, 512)
+                _reap_ready(channel)
+
+
+def _reap_ready(channel: socket.socket) -> None:
     while True:
         try:
-            pid, status = os.waitpid(-1, 0)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            break
-        try:
+            return
+        if pid == 0:
+            return
+        with contextlib.suppress(OSError):  # the orchestrator may be gone; the box dies next
             protocol.send(channel, {"type": "exit", "pid": pid, "status": status})
-        except OSError:
-            pass  # the orchestrator has gone; the box is about to be killed anyway
+
+
+def _answer(channel: socket.socket) -> None:
     try:
-        channel.recv(1)  # nothing left to reap: wait until the orchestrator is done
+        received = protocol.receive(channel)
+    except (protocol.ProtocolError, OSError):
+        os._exit(70)
+    if received is None:  # the orchestrator is done with this box
+        os._exit(0)
+    message = received.message
+    if message.get("op") == "sysv":
+        value = {kind: _read_text(f"/proc/sysvipc/{kind}") for kind in ("msg", "shm", "sem")}
+        protocol.send(channel, {"type": "reply", "id": message.get("id", 0), "status": "returned", "value": value})
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="ascii") as handle:
+            return handle.read()
     except OSError:
-        pass
-    os._exit(0)
+        return ""
 
 
 def start_actor(request: BoxRequest, launch: ActorLaunch, channel_fd: int, output_fd: int) -> NoReturn:
@@ -189,6 +230,8 @@ def start_actor(request: BoxRequest, launch: ActorLaunch, channel_fd: int, outpu
 def _confine(request: BoxRequest, keep: tuple[int, ...]) -> None:
     """The actor's own fences, in order; each comment says why it sits where it does."""
     os.setsid()  # its own session: signals to "my process group" stay inside the actor
+    signal.set_wakeup_fd(-1)  # nothing of init's signal plumbing may follow into the actor
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _close_other_fds(keep)  # nothing of init's or the grader's may leak into student code
     os.chdir(request.workdir)
     os.environ.clear()
