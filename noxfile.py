@@ -29,7 +29,7 @@ def grade(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The engine's own tests (parallel): ``nox -s tests -- [pytest args]``."""
     session.install("-e", ".")
-    session.run("python", "-m", "pytest", "-n", "2", "tests", *session.posargs)
+    session.run("python", "-m", "pytest", "-n", "2", *(session.posargs or ["tests"]))
 
 
 @nox.session(python="3.11")

@@ -242,7 +242,7 @@ def parse_sysvipc(texts: dict[str, str]) -> dict[str, list[dict[str, int]]]:
             fields = line.split()
             if len(fields) < len(columns):
                 continue
-            row = {name: int(value, 8) if name == "perms" else int(value) for name, value in zip(columns, fields)}
+            row = {name: int(value, 8) if name == "perms" else int(value) for name, value in zip(columns, fields, strict=False)}
             rows.append(row)
         parsed[kind] = rows
     return parsed

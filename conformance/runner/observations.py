@@ -11,6 +11,13 @@ say ``{pipe_write_ends: 0}`` or ``{zombies: 0}`` without knowing how ``/proc`` i
   except init; ``children`` counts the actor's own children (not the box's actors).
 * ``blocked`` / ``running``: ``{"blocked": bool}``.
 * ``exit``: waits for the actor to exit; judged by ``expect.exit``.
+* ``sysv``: ``{"queues": n, "segments": n, "semaphore_sets": n, "msg": [...], "shm": [...],
+  "sem": [...]}`` as the box's init reads ``/proc/sysvipc``; with ``target`` (a key), also
+  ``queue``/``segment``/``semaphore_set``: that object's row or ``null``. Rows carry ``key``,
+  ``id``, ``perms`` and, per kind, ``cbytes``/``qnum``/``lspid``/``lrpid``,
+  ``size``/``cpid``/``lpid``/``nattch`` or ``nsems``.
+* ``signals``: ``{"pending": [...], "blocked": [...], "ignored": [...], "caught": [...]}``,
+  signal names from the kernel's view of the actor's process.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ def observe(run: CaseExecution, step: ObserveStep) -> Any:
         return _exit(run, step)
     if step.observe == "processes":
         return _processes(run, step)
+    if step.observe == "sysv":
+        return _sysv(run, step)
     actor = run.session.actors[step.actor or ""]
     if actor.host_pid is None:
         raise StepFailed(f"'{actor.name}' never started, so there is nothing to observe")
@@ -40,6 +49,11 @@ def observe(run: CaseExecution, step: ObserveStep) -> Any:
         return _fds(actor)
     if step.observe == "pipe":
         return _pipe(run, actor.host_pid, run.value(step.target))
+    if step.observe == "signals":
+        sets = kernel.signal_sets(actor.host_pid)
+        if sets is None:
+            raise StepFailed(f"'{actor.name}' is gone, so its signal sets cannot be read")
+        return sets
     sample = None
     blocked = False
     for _ in range(3):  # three samples: blocked means "sleeping and not moving" throughout
@@ -109,6 +123,20 @@ def _pipe(run: CaseExecution, pid: int, fd: Any) -> dict[str, int]:
 def _box_processes(run: CaseExecution) -> list[int]:
     init = run.session.init_pid
     return kernel.descendants(init) if init else []
+
+
+def _sysv(run: CaseExecution, step: ObserveStep) -> dict[str, Any]:
+    """The box's SysV objects, counted, listed, and (with ``target``) the one at that key."""
+    if not run.session.isolated:
+        raise StepFailed("the box's SysV objects cannot be told apart from the host's without an IPC namespace")
+    objects = kernel.parse_sysvipc(run.session.ask_init("sysv"))
+    summary: dict[str, Any] = {"queues": len(objects["msg"]), "segments": len(objects["shm"]),
+                               "semaphore_sets": len(objects["sem"]), **objects}
+    if step.target is not None:
+        key = run.value(step.target)
+        for kind, name in (("msg", "queue"), ("shm", "segment"), ("sem", "semaphore_set")):
+            summary[name] = next((row for row in objects[kind] if row["key"] == key), None)
+    return summary
 
 
 def _processes(run: CaseExecution, step: ObserveStep) -> dict[str, int]:

@@ -90,7 +90,7 @@ class CaseRunner:
                     base: CaseResult) -> CaseResult:
         timeout = case.timeout * self.timeout_multiplier
         session = BoxSession(deadline=time.monotonic() + timeout + _STARTUP_ALLOWANCE,
-                             output_limit=self.limits.output_bytes)
+                             output_limit=self.limits.output_bytes, isolated=self.isolation.full)
         workdir = "/tmp" if self.isolation.full else tempfile.mkdtemp(prefix="conformance-box-")
         params = {**(dict(variant.params) if variant else {}), "box": self._box_values(workdir)}
         execution = CaseExecution(case, params, session, spec.interface.module)

@@ -79,8 +79,10 @@ class ActorState:
 class BoxSession:
     """The trusted side's view of one box while its case runs."""
 
-    def __init__(self, *, deadline: float, output_limit: int) -> None:
+    def __init__(self, *, deadline: float, output_limit: int, isolated: bool = True) -> None:
         self.deadline = deadline
+        #: The box has its own namespaces (so its init's view of SysV objects is the box's).
+        self.isolated = isolated
         self.output_limit = output_limit
         self.selector = selectors.DefaultSelector()
         self.actors: dict[str, ActorState] = {}

@@ -21,6 +21,7 @@ from conformance.spec.model import (
     Case,
     Expect,
     ObserveStep,
+    SignalStep,
     SpawnStep,
     Step,
 )
@@ -42,7 +43,7 @@ class CaseExecution:
         self.session = session
         self.module = module
         self.variables: dict[str, Any] = dict(params)
-        self.pending: dict[str, tuple[ActorState, int, str]] = {}
+        self.pending: dict[str, tuple[ActorState, int, str, str | None]] = {}
         self.transcript: list[str] = []
         self.step_number = 0
 
@@ -59,6 +60,8 @@ class CaseExecution:
             self.observe(step)
         elif isinstance(step, BarrierStep):
             self.barrier(step)
+        elif isinstance(step, SignalStep):
+            self.send_signal(step)
 
     def log(self, line: str) -> None:
         if len(self.transcript) < 200:
@@ -79,7 +82,7 @@ class CaseExecution:
         ident = self.session.request(actor, message)
         if step.expect.blocks:
             self.expect_blocked(actor, ident, text)
-            self.pending[step.label or ""] = (actor, ident, text)
+            self.pending[step.label or ""] = (actor, ident, text, step.save)
             self.log(f"{step.actor}: {text} blocks, as it should")
             return
         result = self.judge(actor, ident, text, step.expect)
@@ -228,12 +231,30 @@ class CaseExecution:
             raise StepFailed(f"'{step.child}' did not start after the fork")
         self.log(f"{step.actor}: forked '{step.child}'")
 
+    def send_signal(self, step: SignalStep) -> None:
+        """Send a signal from the trusted side, race-free through a pidfd."""
+        actor = self.live_actor(step.actor)
+        assert actor.host_pid is not None
+        try:
+            handle = os.pidfd_open(actor.host_pid)
+        except ProcessLookupError:
+            raise StepFailed(f"'{step.actor}' is gone, so {step.signal} could not be sent") from None
+        try:
+            signal.pidfd_send_signal(handle, signal.Signals[step.signal])
+        except ProcessLookupError:
+            pass  # it exited meanwhile; a later step will see how
+        finally:
+            os.close(handle)
+        self.log(f"grader: sent {step.signal} to '{step.actor}'")
+
     def await_call(self, step: AwaitStep) -> None:
-        actor, ident, text = self.pending.pop(step.label)
-        self.judge(actor, ident, text, step.expect)
+        actor, ident, text, save = self.pending.pop(step.label)
+        result = self.judge(actor, ident, text, step.expect)
+        if save:
+            self.variables[save] = result
 
     def barrier(self, step: BarrierStep) -> None:
-        waiting = [(a, i) for a, i, _ in self.pending.values() if a.name in step.actors]
+        waiting = [(a, i) for a, i, _, _ in self.pending.values() if a.name in step.actors]
         self.session.wait_until(lambda: all(i in a.replies or a.exited or a.closed for a, i in waiting),
                                 f"{', '.join(step.actors)} to finish their calls")
 

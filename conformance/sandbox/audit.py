@@ -111,7 +111,7 @@ SHARED_DIRS = ("/tmp", "/dev/shm")
 
 def shared_entries() -> set[str]:
     """Paths currently in the shared folders (one level deep)."""
-    found = set()
+    found: set[str] = set()
     for folder in SHARED_DIRS:
         try:
             found.update(os.path.join(folder, name) for name in os.listdir(folder))

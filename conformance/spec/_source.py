@@ -209,7 +209,9 @@ class _Converter:
         if self._count > MAX_NODES:
             raise self._source.error(path, f"the document has more than {MAX_NODES} nodes", node)
         if len(path) > MAX_DEPTH:
-            raise self._source.error(path, f"the YAML nests deeper than {MAX_DEPTH} levels", node)
+            # Recorded, not raised: when it is inside a case, only that case is broken.
+            self._problem(path, node, f"the YAML nests deeper than {MAX_DEPTH} levels")
+            return None
         self._source.nodes.setdefault(path, node)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)

@@ -323,8 +323,12 @@ def _parameters(case: Case) -> set[str]:
     return set.intersection(*names)
 
 
+#: Variables the runner gives every case (see ``runner/orchestrator.py``: ``$box.key`` ...).
+BUILTIN_VARIABLES = frozenset({"box"})
+
+
 def _unsaved_variables(spec: Spec, case: Case) -> Iterator[Finding]:
-    defined = _parameters(case)
+    defined = _parameters(case) | BUILTIN_VARIABLES
     pending: dict[str, str] = {}  # label -> variable saved when that blocked call ends
     for step in case.steps:
         for name in dict.fromkeys(variables(_uses(step))):

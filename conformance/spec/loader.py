@@ -48,6 +48,7 @@ from conformance.spec.model import (
     Expect,
     Interface,
     ObserveStep,
+    SignalStep,
     Signature,
     SpawnStep,
     Spec,
@@ -273,6 +274,8 @@ def _build_step(source: Source, path: YamlPath, raw: dict[str, Any]) -> Step:
             target=raw.get("target"),
             expect=_expect(raw.get("expect")),
         )
+    if "signal" in raw:
+        return SignalStep(location=at, actor=raw["actor"], signal=raw["signal"])
     return BarrierStep(location=at, actors=tuple(raw["barrier"]))
 
 
@@ -300,7 +303,7 @@ class _CaseChecker:
         self._check_parents()
         for j, step in enumerate(self._raw["steps"]):
             path: YamlPath = (*self._prefix, "steps", j)
-            kind = next(k for k in ("call", "spawn", "await", "observe", "barrier") if k in step)
+            kind = next(k for k in ("call", "spawn", "await", "observe", "barrier", "signal") if k in step)
             getattr(self, f"_{kind}")(path, step)
 
     def _fail(self, path: YamlPath, message: str) -> SpecError:
@@ -354,6 +357,9 @@ class _CaseChecker:
     def _observe(self, path: YamlPath, step: dict[str, Any]) -> None:
         if "actor" in step:
             self._need_actor((*path, "actor"), step["actor"])
+
+    def _signal(self, path: YamlPath, step: dict[str, Any]) -> None:
+        self._need_actor((*path, "actor"), step["actor"])
 
     def _barrier(self, path: YamlPath, step: dict[str, Any]) -> None:
         for k, name in enumerate(step["barrier"]):

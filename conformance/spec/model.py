@@ -159,7 +159,7 @@ class AwaitStep:
 
 
 #: What the runner can observe in the kernel itself.
-Observation = Literal["exit", "fds", "pipe", "processes", "blocked", "running"]
+Observation = Literal["exit", "fds", "pipe", "processes", "blocked", "running", "sysv", "signals"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -171,6 +171,8 @@ class ObserveStep:
     * ``pipe``: which processes hold which end of the pipe ``target`` (an fd in ``actor``).
     * ``processes``: every process in the box: count, zombies, children of ``actor``.
     * ``blocked`` / ``running``: the actor's scheduler state right now.
+    * ``sysv``: the box's SysV objects (as its init sees them); ``target``: a key to pick out.
+    * ``signals``: the actor's pending, blocked, ignored and caught signal sets.
     """
 
     location: Location
@@ -188,7 +190,16 @@ class BarrierStep:
     actors: tuple[str, ...]
 
 
-Step = CallStep | SpawnStep | AwaitStep | ObserveStep | BarrierStep
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SignalStep:
+    """The runner itself sends a signal to an actor's process (a trusted sender)."""
+
+    location: Location
+    actor: str
+    signal: str
+
+
+Step = CallStep | SpawnStep | AwaitStep | ObserveStep | BarrierStep | SignalStep
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

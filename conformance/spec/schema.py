@@ -73,7 +73,7 @@ CALL_PATTERN = (
 #: Bytes written as hex digit pairs, spaces allowed anywhere between digits.
 HEX_PATTERN = r"^( *[0-9a-fA-F] *[0-9a-fA-F])* *$"
 
-STEP_KINDS = ("call", "spawn", "await", "observe", "barrier")
+STEP_KINDS = ("call", "spawn", "await", "observe", "barrier", "signal")
 
 _SCHEMA_FILE = "spec.schema.json"
 
@@ -463,12 +463,15 @@ def _observe_step() -> Schema:
         "if": {"properties": {"observe": {"const": "pipe"}}},
         "then": {"required": ["actor", "target"]},
         "else": {
-            "not": {"required": ["target"]},
-            "errorMessage": "target applies only to observe: pipe.",
+            "if": {"properties": {"observe": {"const": "sysv"}}},
+            "else": {
+                "not": {"required": ["target"]},
+                "errorMessage": "target applies only to observe: pipe and observe: sysv.",
+            },
         },
     }
     actor_unless_processes = {
-        "if": {"properties": {"observe": {"const": "processes"}}},
+        "if": {"properties": {"observe": {"enum": ["processes", "sysv"]}}},
         "else": {"required": ["actor"]},
     }
     return _closed(
@@ -478,7 +481,7 @@ def _observe_step() -> Schema:
                 {"enum": list(vocab.OBSERVATIONS)},
             ),
             "actor": _doc("The actor observed.", _ref("actor_name")),
-            "target": _doc("For `pipe`: an fd number in `actor` (a value).", _ref("value")),
+            "target": _doc("For `pipe`: an fd number in `actor`; for `sysv`: a key (a value).", _ref("value")),
             "expect": _expect_for("observe", ("exit", "kernel")),
         },
         required=("observe",),
@@ -499,8 +502,22 @@ def _barrier_step() -> Schema:
     )
 
 
+def _signal_step() -> Schema:
+    return _closed(
+        {
+            "signal": _doc(
+                "The signal the runner sends (from outside the box's processes).",
+                {"enum": list(vocab.SIGNAL_NAMES)},
+            ),
+            "actor": _doc("The actor whose process receives it.", _ref("actor_name")),
+        },
+        required=("signal", "actor"),
+    )
+
+
 def _step_def() -> Schema:
     kinds = {
+        "signal": "signal_step",
         "call": "call_step",
         "spawn": "spawn_step",
         "await": "await_step",
@@ -512,7 +529,7 @@ def _step_def() -> Schema:
         "errorMessage": "A step has exactly one of the keys " + ", ".join(STEP_KINDS) + ".",
     }
     return _doc(
-        "One step: exactly one of `call`, `spawn`, `await`, `observe`, `barrier`. There is "
+        "One step: exactly one of `call`, `spawn`, `await`, `observe`, `barrier`, `signal`. There is "
         "no step that waits for a duration.",
         {
             "type": "object",
@@ -696,6 +713,7 @@ def _defs() -> Schema:
         "await_step": _await_step(),
         "observe_step": _observe_step(),
         "barrier_step": _barrier_step(),
+        "signal_step": _signal_step(),
         "actor": _actor_def(),
         "variant": _variant_def(),
         "case": _case_def(),

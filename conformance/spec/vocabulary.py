@@ -80,7 +80,7 @@ OUTCOMES: tuple[str, ...] = (
 )
 
 #: What an ``observe`` step can look at (the kernel's view, not the actor's word).
-OBSERVATIONS: tuple[str, ...] = ("exit", "fds", "pipe", "processes", "blocked", "running")
+OBSERVATIONS: tuple[str, ...] = ("exit", "fds", "pipe", "processes", "blocked", "running", "sysv", "signals")
 
 #: Who may see a case's result (the values Gradescope honours).
 VISIBILITIES: tuple[str, ...] = ("visible", "hidden", "after_due_date", "after_published")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.spec import Finding, Location, lint, load_spec
+from conformance.spec import CallStep, Finding, Location, lint, load_spec
 from conformance.spec import linter as spec_linter
 
 HERE = Path(__file__).parent
@@ -92,8 +92,9 @@ def test_blocking_save_counts_from_its_await() -> None:
     spec = load_spec(FIXTURES / "clean.yaml")
     case = spec.cases[1]
     steps = list(case.steps)
-    early = dataclasses.replace(steps[3], args=("$got",))  # os:close before `await: r`
-    steps[3] = early
+    close = steps[3]  # os:close, before `await: r` ends the blocked read that saves `got`
+    assert isinstance(close, CallStep)
+    steps[3] = dataclasses.replace(close, args=("$got",))
     broken = dataclasses.replace(spec, cases=(dataclasses.replace(case, steps=tuple(steps)),))
     assert [f.message for f in lint([broken]) if f.rule == "SL008"] == ["$got is used before any step saves it"]
 

@@ -27,7 +27,7 @@ def validator_for(definition: str) -> Draft202012Validator:
 
 def is_valid(definition: str, instance: Any) -> bool:
     """Whether ``instance`` is valid against ``$defs/definition``."""
-    return validator_for(definition).is_valid(instance)
+    return bool(validator_for(definition).is_valid(instance))
 
 
 def walk(node: Any, path: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
