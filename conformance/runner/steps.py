@@ -21,6 +21,7 @@ from conformance.spec.model import (
     Case,
     Expect,
     ObserveStep,
+    PropertyStep,
     SignalStep,
     SpawnStep,
     Step,
@@ -62,6 +63,10 @@ class CaseExecution:
             self.barrier(step)
         elif isinstance(step, SignalStep):
             self.send_signal(step)
+        elif isinstance(step, PropertyStep):
+            from conformance.runner.property import run_property
+
+            run_property(self, step)
 
     def log(self, line: str) -> None:
         if len(self.transcript) < 200:

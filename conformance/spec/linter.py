@@ -52,6 +52,7 @@ from conformance.spec.model import (
     Case,
     Location,
     ObserveStep,
+    PropertyStep,
     Spec,
     Step,
 )
@@ -234,7 +235,7 @@ def _no_references(spec: Spec, case: Case) -> Iterator[Finding]:
 def _expectations(step: Step) -> bool:
     if isinstance(step, (CallStep, AwaitStep, ObserveStep)):
         return not step.expect.is_empty()
-    return False
+    return isinstance(step, PropertyStep)  # the model is the expectation
 
 
 def _no_expectation(spec: Spec, case: Case) -> Iterator[Finding]:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from conformance.spec import _validate
+from conformance.spec import vocabulary as vocab
 from conformance.spec._source import Source, YamlPath, read_source
 from conformance.spec.errors import SpecError
 from conformance.spec.model import (
@@ -48,6 +49,7 @@ from conformance.spec.model import (
     Expect,
     Interface,
     ObserveStep,
+    PropertyStep,
     SignalStep,
     Signature,
     SpawnStep,
@@ -274,6 +276,10 @@ def _build_step(source: Source, path: YamlPath, raw: dict[str, Any]) -> Step:
             target=raw.get("target"),
             expect=_expect(raw.get("expect")),
         )
+    if "property" in raw:
+        return PropertyStep(location=at, model=raw["property"], actor=raw["actor"],
+                            examples=raw.get("examples", 50), seed=raw.get("seed", 0), max_ops=raw.get("max_ops", 12),
+                            bindings=tuple(raw["bindings"].items()))
     if "signal" in raw:
         return SignalStep(location=at, actor=raw["actor"], signal=raw["signal"])
     return BarrierStep(location=at, actors=tuple(raw["barrier"]))
@@ -303,7 +309,7 @@ class _CaseChecker:
         self._check_parents()
         for j, step in enumerate(self._raw["steps"]):
             path: YamlPath = (*self._prefix, "steps", j)
-            kind = next(k for k in ("call", "spawn", "await", "observe", "barrier", "signal") if k in step)
+            kind = next(k for k in ("call", "spawn", "await", "observe", "barrier", "signal", "property") if k in step)
             getattr(self, f"_{kind}")(path, step)
 
     def _fail(self, path: YamlPath, message: str) -> SpecError:
@@ -357,6 +363,17 @@ class _CaseChecker:
     def _observe(self, path: YamlPath, step: dict[str, Any]) -> None:
         if "actor" in step:
             self._need_actor((*path, "actor"), step["actor"])
+
+    def _property(self, path: YamlPath, step: dict[str, Any]) -> None:
+        self._need_actor((*path, "actor"), step["actor"])
+        wanted = set(vocab.MODELS[step["property"]])
+        given = set(step["bindings"])
+        if given != wanted:
+            missing, extra = sorted(wanted - given), sorted(given - wanted)
+            detail = "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
+                                                 f"unknown {', '.join(extra)}" if extra else "") if part)
+            raise self._fail((*path, "bindings"), f"model '{step['property']}' needs bindings "
+                             f"{', '.join(sorted(wanted))} ({detail})")
 
     def _signal(self, path: YamlPath, step: dict[str, Any]) -> None:
         self._need_actor((*path, "actor"), step["actor"])

@@ -199,7 +199,28 @@ class SignalStep:
     signal: str
 
 
-Step = CallStep | SpawnStep | AwaitStep | ObserveStep | BarrierStep | SignalStep
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PropertyStep:
+    """Generated operation sequences, judged by an executable model (``conformance/models``).
+
+    ``bindings`` maps each of the model's abstract operations to a call of this interface:
+    ``{"call": "...", "args": [...], "kwargs": {...}}``, where ``$names`` are the values the
+    model supplies (``$key``, ``$data``, ...) and earlier results it keeps (``$queue``).
+    """
+
+    location: Location
+    model: str
+    actor: str
+    #: How many sequences hypothesis generates (before shrinking a failure).
+    examples: int = 50
+    #: Hypothesis seed: the same seed gives the same sequences, so grades are reproducible.
+    seed: int = 0
+    #: Longest sequence generated.
+    max_ops: int = 12
+    bindings: tuple[tuple[str, Data], ...] = ()
+
+
+Step = CallStep | SpawnStep | AwaitStep | ObserveStep | BarrierStep | SignalStep | PropertyStep
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -73,7 +73,7 @@ CALL_PATTERN = (
 #: Bytes written as hex digit pairs, spaces allowed anywhere between digits.
 HEX_PATTERN = r"^( *[0-9a-fA-F] *[0-9a-fA-F])* *$"
 
-STEP_KINDS = ("call", "spawn", "await", "observe", "barrier", "signal")
+STEP_KINDS = ("call", "spawn", "await", "observe", "barrier", "signal", "property")
 
 _SCHEMA_FILE = "spec.schema.json"
 
@@ -515,8 +515,42 @@ def _signal_step() -> Schema:
     )
 
 
+def _binding() -> Schema:
+    return _closed(
+        {
+            "call": _doc("What the abstract operation calls (as in a call step).", {"type": "string", "pattern": CALL_PATTERN}),
+            "args": _doc("Positional arguments; `$name` takes the model's value.", {"type": "array", "items": _ref("value")}),
+            "kwargs": _doc("Keyword arguments.", {"type": "object", "additionalProperties": _ref("value")}),
+        },
+        required=("call",),
+    )
+
+
+def _property_step() -> Schema:
+    return _closed(
+        {
+            "property": _doc(
+                "The executable model whose rules generated sequences are judged by: "
+                + ", ".join(vocab.MODELS) + ".",
+                {"enum": list(vocab.MODELS)},
+            ),
+            "actor": _doc("The actor whose implementation runs the sequences.", _ref("actor_name")),
+            "examples": _doc("Sequences generated (fixed, so grading is reproducible).",
+                             {"type": "integer", "minimum": 1, "maximum": 500}),
+            "seed": _doc("Hypothesis seed: same seed, same sequences.", {"type": "integer", "minimum": 0}),
+            "max_ops": _doc("Longest sequence generated.", {"type": "integer", "minimum": 1, "maximum": 100}),
+            "bindings": _doc(
+                "How each abstract operation of the model calls this interface.",
+                {"type": "object", "additionalProperties": _binding(), "minProperties": 1},
+            ),
+        },
+        required=("property", "actor", "bindings"),
+    )
+
+
 def _step_def() -> Schema:
     kinds = {
+        "property": "property_step",
         "signal": "signal_step",
         "call": "call_step",
         "spawn": "spawn_step",
@@ -529,7 +563,7 @@ def _step_def() -> Schema:
         "errorMessage": "A step has exactly one of the keys " + ", ".join(STEP_KINDS) + ".",
     }
     return _doc(
-        "One step: exactly one of `call`, `spawn`, `await`, `observe`, `barrier`, `signal`. There is "
+        "One step: exactly one of `call`, `spawn`, `await`, `observe`, `barrier`, `signal`, `property`. There is "
         "no step that waits for a duration.",
         {
             "type": "object",
@@ -714,6 +748,7 @@ def _defs() -> Schema:
         "observe_step": _observe_step(),
         "barrier_step": _barrier_step(),
         "signal_step": _signal_step(),
+        "property_step": _property_step(),
         "actor": _actor_def(),
         "variant": _variant_def(),
         "case": _case_def(),

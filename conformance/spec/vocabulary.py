@@ -149,3 +149,11 @@ BEHAVIOUR_IDS: frozenset[str] = frozenset(BEHAVIOURS)
 def sections() -> tuple[str, ...]:
     """The catalogue's sections, in catalogue order."""
     return tuple(dict.fromkeys(b.section for b in BEHAVIOURS.values()))
+
+
+#: Executable models a ``property`` step can name (``conformance/models``), with the
+#: abstract operations each needs bound to the interface.
+MODELS: dict[str, tuple[str, ...]] = {
+    "msgqueue": ("open", "send", "receive", "close"),
+    "framed_stream": ("open", "send", "receive", "close"),
+}
