@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("-k", dest="keyword", default=None, help="only cases matching this pytest -k expression")
     grade.add_argument("--visible-only", action="store_true", help="only cases students can see")
     grade.add_argument("--repeat", type=int, default=1, help="run every case this many times")
+    grade.add_argument("--no-cache", action="store_true",
+                       help="grade everything again (default: reuse results of unchanged items from OUT/.cache)")
     grade.add_argument("--timeout-multiplier", type=float, default=1.0, help="scale every case timeout")
     grade.add_argument("--reference", type=Path, default=ROOT / "reference", help="reference implementation")
     grade.add_argument("-v", "--verbose", action="store_true", help="show pytest's failure details too")
@@ -69,12 +71,13 @@ def run_grade(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
         results_file = Path(scratch) / "results.jsonl"
         code = pytest.main(pytest_args(args, folders, results_file))
-        results = _read_results(results_file)
+        results, cached = _read_results(results_file)
     elapsed = time.monotonic() - started
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not results:
         print(f"conformance: the grader failed (pytest exit status {int(code)})", file=sys.stderr)
         return 2
-    return report(apply_dependencies(merge_repeats(results)), folders, args.out, elapsed)
+    runs = len(results)
+    return report(apply_dependencies(merge_repeats(results)), args.out, elapsed, runs=runs, cached=cached)
 
 
 def pytest_args(args: argparse.Namespace, folders: list[Path], results_file: Path) -> list[str]:
@@ -90,6 +93,8 @@ def pytest_args(args: argparse.Namespace, folders: list[Path], results_file: Pat
         argv += ["-k", args.keyword]
     if args.visible_only:
         argv.append("--visible-only")
+    if not args.no_cache:
+        argv += ["--cache-dir", str((args.out / ".cache").resolve())]
     if args.repeat > 1:
         argv += ["--repeat", str(args.repeat)]
     for folder in folders:
@@ -97,14 +102,16 @@ def pytest_args(args: argparse.Namespace, folders: list[Path], results_file: Pat
     return argv + [str(p.resolve()) for p in args.specs]
 
 
-def _read_results(path: Path) -> list[CaseResult]:
+def _read_results(path: Path) -> tuple[list[CaseResult], int]:
+    """The results the plugin wrote, and how many of them came from the cache."""
     if not path.exists():
-        return []
+        return [], 0
     with open(path, encoding="utf-8") as handle:
-        return [CaseResult.from_json(json.loads(line)) for line in handle if line.strip()]
+        header, *lines = [json.loads(line) for line in handle if line.strip()]
+    return [CaseResult.from_json(line) for line in lines], int(header.get("cached", 0))
 
 
-def report(results: list[CaseResult], folders: list[Path], out: Path, elapsed: float) -> int:
+def report(results: list[CaseResult], out: Path, elapsed: float, *, runs: int, cached: int) -> int:
     """Print the tables, write each submission's results.json; return the exit status."""
     from conformance.plugin import format_failure
 
@@ -114,8 +121,10 @@ def report(results: list[CaseResult], folders: list[Path], out: Path, elapsed: f
         print(table.render(submission))
         gradescope.write(out / submission.submission / "results.json",
                          gradescope.results_json(submission, elapsed / max(len(submissions), 1), format_failure))
-    print(f"\n{len(submissions)} submission(s), {len(results)} case(s) in {elapsed:.1f}s "
-          f"({len(results) / max(elapsed, 1e-9):.1f} cases/s); {isolation}; reports in {out}/")
+    fresh = runs - cached
+    print(f"\n{len(submissions)} submission(s), {runs} case run(s) in {elapsed:.1f}s "
+          f"({runs / max(elapsed, 1e-9):.1f} cases/s; {cached} from the cache, {fresh} run in boxes); "
+          f"{isolation}; reports in {out}/")
     if any(r.outcome is Outcome.HARNESS_ERROR for r in results):
         print("WARNING: some cases hit a grader error; they were not counted against anyone.", file=sys.stderr)
         return 2

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from conformance.grading.cache import ResultCache, folder_digest
+from conformance.grading.cache import key as cache_key
 from conformance.grading.result import CaseResult, Outcome
 from conformance.runner.orchestrator import CaseRunner, Submission
 from conformance.sandbox import preflight
@@ -25,9 +27,11 @@ from conformance.spec import SpecError, load_spec
 from conformance.spec.model import Case, CaseError, Spec, Variant
 
 _RESULT_KEY = "conformance_result"
+_CACHED_KEY = "conformance_cached"
 runner_key = pytest.StashKey[CaseRunner]()
 collector_key = pytest.StashKey["ResultCollector"]()
 isolation_key = pytest.StashKey[preflight.Isolation]()
+digests_key = pytest.StashKey[dict[Path, str]]()
 
 #: The repository's own reference implementation (used when --reference is not given).
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[1] / "reference"
@@ -44,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--visible-only", action="store_true", help="only run cases visible to students")
     group.addoption("--repeat", type=int, default=1, metavar="N",
                     help="run every case N times (items get an @k suffix); for stability and flake checks")
+    group.addoption("--cache-dir", default=None, metavar="DIR",
+                    help="reuse and store case results here (incremental, resumable grading)")
     group.addoption("--results-file", default=None, metavar="FILE",
                     help="write every case result as JSON lines to FILE (controller only)")
 
@@ -75,6 +81,19 @@ def _isolation(config: pytest.Config) -> preflight.Isolation:
     if isolation_key not in config.stash:
         config.stash[isolation_key] = preflight.detect()
     return config.stash[isolation_key]
+
+
+def _cache(config: pytest.Config) -> ResultCache | None:
+    folder = config.getoption("cache_dir")
+    return ResultCache(Path(folder)) if folder else None
+
+
+def _digest(config: pytest.Config, folder: Path) -> str:
+    """Folder digests, computed once per process (a class has many items per submission)."""
+    digests = config.stash.setdefault(digests_key, {})
+    if folder not in digests:
+        digests[folder] = folder_digest(folder.resolve())
+    return digests[folder]
 
 
 def _runner(config: pytest.Config) -> CaseRunner:
@@ -138,10 +157,23 @@ class CaseItem(pytest.Item):
         self.extra_keyword_matches.update({*case.tags, spec.name})
 
     def runtest(self) -> None:
-        result = _runner(self.config).run(self.spec, self.case, self.variant, self.submission)
+        cache, item_key = _cache(self.config), self._cache_key()
+        result = cache.get(item_key) if cache else None
+        if result is not None:
+            self.user_properties.append((_CACHED_KEY, "1"))
+        else:
+            result = _runner(self.config).run(self.spec, self.case, self.variant, self.submission)
+            if cache:
+                cache.put(item_key, result)
         self.user_properties.append((_RESULT_KEY, json.dumps(result.to_json())))
         if not result.passed:
             raise CaseFailure(result)
+
+    def _cache_key(self) -> str:
+        config = self.config
+        return cache_key(self.spec.digest, self.case.id, self.variant.name if self.variant else "", self.name,
+                         _digest(config, self.submission.path), _digest(config, Path(config.getoption("reference"))),
+                         _isolation(config).level, str(config.getoption("timeout_multiplier")))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailure):
@@ -206,6 +238,8 @@ class ResultCollector:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.results: list[CaseResult] = []
+        #: How many results came from the result cache instead of a box.
+        self.cached = 0
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call":
@@ -213,6 +247,8 @@ class ResultCollector:
         for key, value in report.user_properties:
             if key == _RESULT_KEY:
                 self.results.append(CaseResult.from_json(json.loads(str(value))))
+            elif key == _CACHED_KEY:
+                self.cached += 1
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         target = self.config.getoption("results_file")
@@ -221,6 +257,7 @@ class ResultCollector:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         tmp = f"{target}.tmp{os.getpid()}"
         with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps({"cached": self.cached}) + "\n")
             for result in self.results:
                 handle.write(json.dumps(result.to_json()) + "\n")
         os.replace(tmp, target)  # atomic: a reader never sees half a file
