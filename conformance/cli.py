@@ -43,7 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--timeout-multiplier", type=float, default=1.0, help="scale every case timeout")
     grade.add_argument("--reference", type=Path, default=ROOT / "reference", help="reference implementation")
     grade.add_argument("-v", "--verbose", action="store_true", help="show pytest's failure details too")
+    calibrate = commands.add_parser("calibrate", help="time the reference under full load against every timeout",
+                                    description="Run the reference implementation on every case under full parallel "
+                                                "load and report each case's slowest time next to its timeout.")
+    calibrate.add_argument("--specs", nargs="+", type=Path, default=[DEFAULT_SPECS], help="spec files or folders")
+    calibrate.add_argument("-n", "--workers", default="auto", help="parallel workers (default: auto)")
+    calibrate.add_argument("--repeat", type=int, default=3, help="runs per case (the slowest counts)")
+    calibrate.add_argument("--timeout-multiplier", type=float, default=1.0, help="the multiplier to check")
+    calibrate.add_argument("-k", dest="keyword", default=None, help="only cases matching this -k expression")
     args = parser.parse_args(argv)
+    if args.command == "calibrate":
+        return run_calibrate(args)
     return run_grade(args)
 
 
@@ -78,6 +88,39 @@ def run_grade(args: argparse.Namespace) -> int:
         return 2
     runs = len(results)
     return report(apply_dependencies(merge_repeats(results)), args.out, elapsed, runs=runs, cached=cached)
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    """Time the reference on every case under load; flag cases too close to their timeout."""
+    import pytest
+
+    reference = (ROOT / "reference").resolve()
+    args.reference, args.visible_only, args.verbose, args.no_cache = reference, False, False, True
+    args.out = Path(tempfile.gettempdir())
+    with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
+        results_file = Path(scratch) / "results.jsonl"
+        pytest.main(pytest_args(args, [reference], results_file))
+        results, _ = _read_results(results_file)
+    if not results:
+        return 2
+    from conformance.spec import load_specs
+
+    timeouts = {c.id: c.timeout * args.timeout_multiplier for s in load_specs(args.specs) for c in s.cases}
+    slowest: dict[str, CaseResult] = {}
+    for result in results:
+        if result.item_id not in slowest or result.duration > slowest[result.item_id].duration:
+            slowest[result.item_id] = result
+    print(f"{'case':<28} {'slowest s':>9} {'timeout s':>9} {'share':>6}  outcome")
+    tight = 0
+    for item, result in sorted(slowest.items(), key=lambda kv: -kv[1].duration / timeouts.get(kv[1].case_id, 1)):
+        share = result.duration / timeouts.get(result.case_id, 1)
+        tight += share > 0.5 or not result.passed
+        flag = "  <- over half the timeout" if share > 0.5 else ""
+        print(f"{item:<28} {result.duration:>9.3f} {timeouts.get(result.case_id, 0):>9.1f} {share:>6.0%}  "
+              f"{result.outcome.value}{flag}")
+    print(f"\n{len(slowest)} item(s), {len(results)} run(s); {tight} need attention "
+          "(raise the case timeout or use --timeout-multiplier)")
+    return 1 if tight else 0
 
 
 def pytest_args(args: argparse.Namespace, folders: list[Path], results_file: Path) -> list[str]:

@@ -232,13 +232,6 @@ class Duplex:
         os.close(self._up[0])
         return Endpoint(read_fd=self._down[0], write_fd=self._up[1])
 
-    def close(self) -> None:
-        """Close all four descriptors, for a channel that was never split. Idempotent."""
-        if self._taken is None:
-            for fd in (*self._down, *self._up):
-                os.close(fd)
-            self._taken = "closed"
-
     def _take(self, side: str) -> None:
         if self._taken is not None:
             raise RuntimeError(f"this process already took the {self._taken} side of the channel")
@@ -326,7 +319,12 @@ def start_upper_child() -> Child:
     """
     request_read, request_write = make_pipe()
     response_read, response_write = make_pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no worker: do not leak the four descriptors
+        for fd in (request_read, request_write, response_read, response_write):
+            os.close(fd)
+        raise
     if pid == 0:  # the worker: it must never return into the caller's code
         status = 1
         try:

@@ -16,6 +16,16 @@ from conformance.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: Test files that grade whole specs: marked slow (nox runs them on one Python only).
+_SLOW_FILES = ("test_stability.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.path.name
+        if name in _SLOW_FILES or (name.startswith("test_") and name.endswith("_spec.py")):
+            item.add_marker(pytest.mark.slow)
+
 
 def write_module(folder: Path, name: str, source: str) -> Path:
     """Write ``<folder>/<name>.py`` from indented source text."""

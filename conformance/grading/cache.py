@@ -1,6 +1,7 @@
 """The result cache: what makes grading incremental and resumable.
 
-A result is stored under a key made of everything that can change it: the engine version,
+A result is stored under a key made of everything that can change it: the engine (version
+and source),
 the spec file's bytes, the case and variant, the submission's files, the reference's files,
 the isolation level and the timeout multiplier. A re-run finds every unchanged item here
 and skips its box; a run killed at any moment loses at most the cases that were running,
@@ -12,6 +13,7 @@ Harness errors are never cached: the next run tries them again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -30,9 +32,19 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
+def engine_digest() -> str:
+    """The engine's version and a digest of its own source files.
+
+    The version alone would trust every developer to bump it; hashing the source means a
+    change to the engine can never be hidden behind an old cached verdict.
+    """
+    return f"{__version__}:{folder_digest(Path(__file__).resolve().parents[1])}"
+
+
 def key(*parts: str) -> str:
-    """The cache key for one item: the engine version plus every part that shapes it."""
-    return hashlib.sha256("\0".join((__version__, *parts)).encode()).hexdigest()
+    """The cache key for one item: the engine plus every part that shapes the result."""
+    return hashlib.sha256("\0".join((engine_digest(), *parts)).encode()).hexdigest()
 
 
 class ResultCache:

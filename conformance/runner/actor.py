@@ -105,6 +105,10 @@ class _Actor:
 
     def load(self) -> dict[str, Any]:
         """Import the module under test from its file, under its fixed name."""
+        if not os.path.exists(self.module_path):
+            self.load_error = {"type": "MissingModule", "mro": ["MissingModule"], "errno": None, "where": "",
+                               "message": f"the submission has no {os.path.basename(self.module_path)}"}
+            return {"status": "load_failed", "error": self.load_error}
         try:
             spec = importlib.util.spec_from_file_location(self.module_name, self.module_path)
             if spec is None or spec.loader is None:

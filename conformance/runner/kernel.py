@@ -47,6 +47,9 @@ class Stat:
     session: int
     #: User plus system CPU time, in clock ticks.
     cpu_ticks: int
+    #: Start time after boot, in clock ticks: with the pid, it names one process for good
+    #: (a pid alone may be reused by an unrelated process).
+    start: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -98,7 +101,7 @@ def stat(pid: int) -> Stat | None:
     head, _, rest = text.rpartition(")")
     fields = rest.split()
     return Stat(pid=pid, comm=head.partition("(")[2], state=fields[0], ppid=int(fields[1]),
-                session=int(fields[3]), cpu_ticks=int(fields[11]) + int(fields[12]))
+                session=int(fields[3]), cpu_ticks=int(fields[11]) + int(fields[12]), start=int(fields[19]))
 
 
 def context_switches(pid: int) -> int | None:

@@ -96,8 +96,10 @@ def _equal(expected: Any, observed: Any) -> bool:
         return type(observed) is type(expected) and observed == expected
     if isinstance(expected, float) or isinstance(observed, float):
         return isinstance(observed, (int, float)) and math.isclose(expected, observed)
-    if isinstance(observed, Digest) and isinstance(expected, bytes):
-        return observed.matches(expected)
+    if isinstance(observed, Digest) and isinstance(expected, (bytes, Digest)):
+        return observed == expected
+    if isinstance(expected, Digest) and isinstance(observed, bytes):
+        return expected.matches(observed)
     return type(expected) is type(observed) and expected == observed  # type: ignore[no-any-return]
 
 

@@ -56,8 +56,9 @@ def observe(run: CaseExecution, step: ObserveStep) -> Any:
         return sets
     sample = None
     blocked = False
-    for _ in range(3):  # three samples: blocked means "sleeping and not moving" throughout
+    for _ in range(3):  # three samples, a few ms apart: blocked = "sleeping and not moving" throughout
         blocked, sample = kernel.is_blocked(actor.host_pid, sample)
+        run.session.pump(0.003)  # handle whatever arrives meanwhile (it spaces the samples too)
     return {"blocked": blocked}
 
 

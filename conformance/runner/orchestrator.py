@@ -183,11 +183,13 @@ class CaseRunner:
         for name, ident in loads.items():
             actor = session.actors[name]
             try:
-                session.wait_until(lambda a=actor, i=ident: i in a.replies or a.exited or a.closed,  # type: ignore[misc]
-                                   f"{name} to import the module")
+                session.wait_until(lambda a=actor, i=ident: i in a.replies or a.exited or a.closed  # type: ignore[misc]
+                                   or _stopped(a.host_pid), f"{name} to import the module", poll=0.05)
             except CaseTimeout:
                 raise StepFailed("importing the module did not finish: does it run code at import time "
                                  "that waits or loops forever?") from None
+            if _stopped(actor.host_pid):
+                raise StepFailed(f"the process '{name}' stopped itself (SIGSTOP or similar) while importing the module")
             if ident not in actor.replies:
                 raise StepFailed(f"the process '{name}' died while importing the module")
 
@@ -215,7 +217,7 @@ class CaseRunner:
     def _teardown(self, session: BoxSession, supervisor: int | None, workdir: str) -> str:
         """Kill the box, wait until the zygote has reaped it, and audit what is left."""
         init = session.init_pid
-        seen = set(kernel.descendants(init)) if init else set()
+        seen = audit.identities(set(kernel.descendants(init)) | {init}) if init else set()
         namespace = audit.pid_namespace(init) if init and self.isolation.full else None
         try:
             if init is not None and not self.isolation.full:
@@ -227,7 +229,13 @@ class CaseRunner:
                 self._zygote.wait_box_done(_TEARDOWN_DEADLINE)
         finally:
             session.close()
-        return audit.leftovers(seen | {init} if init else seen, namespace, None if self.isolation.full else workdir)
+        return audit.leftovers(seen, namespace, None if self.isolation.full else workdir)
+
+
+def _stopped(pid: int | None) -> bool:
+    """Whether the process is stopped (state T): it will not go on until someone sends SIGCONT."""
+    state = kernel.stat(pid) if pid else None
+    return state is not None and state.state in ("T", "t")
 
 
 def _kill(pid: int) -> None:

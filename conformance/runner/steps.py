@@ -184,6 +184,8 @@ class CaseExecution:
         where = f" (at {error['where']})" if error.get("where") else ""
         if error.get("load_error"):
             load = error["load_error"]
+            if load.get("type") == "MissingModule":
+                return f"{self.module}.py is missing: the submission has no file of that name"
             lwhere = f" at {load['where']}" if load.get("where") else ""
             return f"{self.module}.py could not be imported: {load['type']}: {load['message']}{lwhere}"
         if error.get("missing"):

@@ -47,6 +47,14 @@ class Digest:
     def matches(self, data: bytes) -> bool:
         return len(data) == self.length and hashlib.sha256(data).hexdigest() == self.sha256
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Digest):
+            return (other.length, other.sha256) == (self.length, self.sha256)
+        return isinstance(other, (bytes, bytearray)) and self.matches(bytes(other))
+
+    def __hash__(self) -> int:
+        return hash(self.sha256)
+
     def __len__(self) -> int:
         return self.length
 

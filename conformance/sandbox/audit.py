@@ -54,9 +54,25 @@ def _wait_gone(pid: int) -> None:
         return
 
 
-def leftovers(seen: set[int], namespace: str | None, workdir: str | None) -> str:
-    """Describe anything of the box that survived teardown; empty when all is gone."""
-    alive = sorted(pid for pid in seen if _alive(pid))
+def identities(pids: set[int]) -> set[tuple[int, int]]:
+    """(pid, start time) of each process that exists now: a pid alone may be reused."""
+    found = set()
+    for pid in pids:
+        state = kernel.stat(pid)
+        if state is not None:
+            found.add((pid, state.start))
+    return found
+
+
+def leftovers(seen: set[tuple[int, int]], namespace: str | None, workdir: str | None) -> str:
+    """Describe anything of the box that survived teardown; empty when all is gone.
+
+    Args:
+        seen: (pid, start time) of every process seen in the box before teardown.
+        namespace: the box's PID namespace (``pid:[inode]``) when it had one.
+        workdir: a degraded box's private folder, removed here.
+    """
+    alive = sorted(pid for pid, start in seen if _alive(pid, start))
     if namespace is not None:
         alive.extend(sorted(p for p in _pids() if p not in alive and pid_namespace(p) == namespace))
     if workdir is not None:
@@ -160,9 +176,9 @@ def degraded_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, start: int) -> bool:
     state = kernel.stat(pid)
-    return state is not None and state.state not in ("Z", "X")
+    return state is not None and state.start == start and state.state not in ("Z", "X")
 
 
 def _pids() -> list[int]:

@@ -320,6 +320,14 @@ class _CaseChecker:
             if parent is not None and parent not in self._parents:
                 path: YamlPath = (*self._prefix, "actors", name, "spawned_by")
                 raise self._fail(path, f"spawned_by names '{parent}', which is not declared")
+            if parent is not None and self._role(name) != self._role(parent):
+                path = (*self._prefix, "actors", name)
+                raise self._fail(path, f"actor '{name}' is a fork of '{parent}', so it runs '{parent}''s code: "
+                                 f"its role must be {self._role(parent)} too")
+
+    def _role(self, name: str) -> str:
+        value = self._raw["actors"][name]
+        return str(value.get("role") if isinstance(value, dict) else value)
 
     def _need_actor(self, path: YamlPath, name: str) -> None:
         if name not in self._parents:

@@ -71,7 +71,7 @@ CALL_PATTERN = (
     rf"^({_NAME}|\${_NAME}(\.[A-Za-z0-9_]+)*\.{_NAME}|os:({'|'.join(vocab.BUILTIN_OPS)}))$"
 )
 #: Bytes written as hex digit pairs, spaces allowed anywhere between digits.
-HEX_PATTERN = r"^( *[0-9a-fA-F] *[0-9a-fA-F])* *$"
+HEX_PATTERN = r"^(( *[0-9a-fA-F] *[0-9a-fA-F])* *|\$[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*)$"
 
 STEP_KINDS = ("call", "spawn", "await", "observe", "barrier", "signal", "property")
 

@@ -116,6 +116,9 @@ BUILTIN_ARITY: Mapping[str, int] = MappingProxyType({
     "set_nonblocking": 1,  # os:set_nonblocking(fd)
     "signal_default": 1,  # os:signal_default(signame)
     "fd_exists": 1,  # os:fd_exists(fd)
+    "read_all": 1,  # os:read_all(fd): until end-of-file
+    "write_all": 2,  # os:write_all(fd, data): loops over short writes
+    "pipe": 0,  # os:pipe() -> [read_fd, write_fd]
 })
 
 #: The names of the built-in operations (without the ``os:`` prefix), sorted.

@@ -360,8 +360,13 @@ ERRORS = [
     ),
     (
         "child: {role: subject, spawned_by: parent}",
-        "child: {role: subject, spawned_by: peer}",
+        "child: {role: reference, spawned_by: peer}",
         "60:16: cases[1].steps[1].spawn: actor 'child' is spawned_by 'peer', so 'parent' cannot spawn it",
+    ),
+    (
+        "child: {role: subject, spawned_by: parent}",
+        "child: {role: reference, spawned_by: parent}",
+        "51:14: cases[1].actors.child: actor 'child' is a fork of 'parent', so it runs 'parent''s code",
     ),
     (
         "child: {role: subject, spawned_by: parent}",
