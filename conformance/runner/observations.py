@@ -75,6 +75,39 @@ def failure_sentence(step: ObserveStep, problem: str) -> str:
     return f"{what}: {problem}"
 
 
+def leak_sentence(run: CaseExecution, step: ObserveStep, observed: Any, problem: str) -> str:
+    """What a failed cleanup check left behind, and who made it, in the student's terms."""
+    left = _leftovers(run, step, observed)
+    where = f" by '{step.actor}'" if step.actor else ""
+    return f"Something was left behind{where} ({problem}): {left}" if left else f"Something was left behind{where}: {problem}"
+
+
+def _leftovers(run: CaseExecution, step: ObserveStep, observed: Any) -> str:
+    if step.observe == "processes":
+        names = {a.name for a in run.session.actors.values()}
+        extra = [p for p in observed.get("list", []) if p["name"] not in names]
+        state = {"Z": "a zombie: it exited and was never reaped"}
+        return "; ".join(f"process {p['pid']} ({p['name']}, {state.get(p['state'], 'still running')}) "
+                         f"created by '{p['parent']}'" for p in extra)
+    if step.observe == "sysv":
+        rows = [(kind, row) for kind in ("msg", "shm", "sem") for row in observed.get(kind, [])]
+        words = {"msg": "message queue", "shm": "shared memory segment", "sem": "semaphore set"}
+        return "; ".join(f"{words[kind]} with key {row['key']:#x}{_sysv_owner(run, kind, row)}" for kind, row in rows)
+    if step.observe == "fds" and step.actor:
+        actor = run.session.actors[step.actor]
+        return ", ".join(f"descriptor {d.fd} ({d.target}, {d.mode})" for d in _own_descriptors(actor)) if actor.host_pid else ""
+    return ""
+
+
+def _sysv_owner(run: CaseExecution, kind: str, row: dict[str, int]) -> str:
+    pid = row.get("cpid") if kind == "shm" else row.get("lspid") if kind == "msg" else None
+    if not pid:
+        return ""
+    owner = next((a.name for a in run.session.actors.values() if a.box_pid == pid), f"pid {pid}")
+    verb = "created by" if kind == "shm" else "last written by"
+    return f" ({verb} '{owner}')"
+
+
 def _exit(run: CaseExecution, step: ObserveStep) -> dict[str, Any]:
     actor = run.session.actors[step.actor or ""]
     run.session.wait_until(lambda: actor.exited, f"'{actor.name}' to exit")
@@ -140,11 +173,14 @@ def _sysv(run: CaseExecution, step: ObserveStep) -> dict[str, Any]:
     return summary
 
 
-def _processes(run: CaseExecution, step: ObserveStep) -> dict[str, int]:
+def _processes(run: CaseExecution, step: ObserveStep) -> dict[str, Any]:
     actor_pids = {a.host_pid for a in run.session.actors.values()}
     views = [s for s in (kernel.stat(p) for p in _box_processes(run)) if s is not None]
-    summary = {"count": len(views), "zombies": sum(1 for s in views if s.state == "Z")}
+    summary: dict[str, Any] = {"count": len(views), "zombies": sum(1 for s in views if s.state == "Z")}
     if step.actor:
         pid = run.session.actors[step.actor].host_pid
         summary["children"] = sum(1 for s in views if s.ppid == pid and s.pid not in actor_pids)
+    names = {a.host_pid: a.name for a in run.session.actors.values()}
+    summary["list"] = [{"pid": kernel.box_pid(s.pid), "name": names.get(s.pid, s.comm), "state": s.state,
+                        "parent": names.get(s.ppid, str(kernel.box_pid(s.ppid)))} for s in views]
     return summary

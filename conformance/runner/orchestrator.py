@@ -26,7 +26,7 @@ from typing import Any
 
 from conformance.grading.result import CaseResult, Outcome
 from conformance.runner import diagnosis, kernel, protocol
-from conformance.runner.session import BoxSession, CaseTimeout, HarnessError, StepFailed
+from conformance.runner.session import BoxSession, CaseTimeout, HarnessError, Leaked, StepFailed
 from conformance.runner.steps import CaseExecution
 from conformance.sandbox import audit
 from conformance.sandbox.box import ActorLaunch, BoxChannels, BoxRequest
@@ -194,7 +194,7 @@ class CaseRunner:
                 raise StepFailed(f"the process '{name}' died while importing the module")
 
     def _failed(self, case: Case, base: CaseResult, execution: CaseExecution, failure: StepFailed) -> CaseResult:
-        outcome = Outcome.CRASH if failure.crash_signal else Outcome.FAIL
+        outcome = Outcome.CRASH if failure.crash_signal else Outcome.LEAK if isinstance(failure, Leaked) else Outcome.FAIL
         step = case.steps[execution.step_number - 1] if execution.step_number else None
         return replace(base, outcome=outcome, message=failure.message, expected=failure.expected,
                        observed=failure.observed, signal=failure.crash_signal,

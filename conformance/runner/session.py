@@ -35,6 +35,10 @@ class StepFailed(Exception):
         self.crash_signal = crash_signal
 
 
+class Leaked(StepFailed):
+    """The implementation left something behind (processes, IPC objects, descriptors)."""
+
+
 class CaseTimeout(Exception):
     """The case's deadline passed while waiting for something."""
 

@@ -13,7 +13,7 @@ import signal
 from typing import Any
 
 from conformance.runner import kernel, matchers, protocol, values
-from conformance.runner.session import ActorState, BoxSession, StepFailed
+from conformance.runner.session import ActorState, BoxSession, Leaked, StepFailed
 from conformance.spec.model import (
     AwaitStep,
     BarrierStep,
@@ -273,6 +273,10 @@ class CaseExecution:
             return
         if step.expect.kernel is not None:
             problem = matchers.mismatch(step.expect.kernel, observed, self.resolve)
+            if problem and step.cleanup:
+                raise Leaked(observations.leak_sentence(self, step, observed, problem),
+                             expected=matchers.describe(step.expect.kernel, self.resolve),
+                             observed=matchers.show(observed, 300))
             if problem:
                 raise StepFailed(observations.failure_sentence(step, problem),
                                  expected=matchers.describe(step.expect.kernel, self.resolve),

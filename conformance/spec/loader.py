@@ -275,6 +275,7 @@ def _build_step(source: Source, path: YamlPath, raw: dict[str, Any]) -> Step:
             actor=raw.get("actor"),
             target=raw.get("target"),
             expect=_expect(raw.get("expect")),
+            cleanup=raw.get("cleanup", False),
         )
     if "property" in raw:
         return PropertyStep(location=at, model=raw["property"], actor=raw["actor"],

@@ -180,6 +180,9 @@ class ObserveStep:
     actor: str | None = None
     target: Data = None
     expect: Expect = field(default_factory=Expect)
+    #: This observation checks that the implementation cleaned up after itself: when it
+    #: fails, the outcome is a *leak* and the message lists what was left behind.
+    cleanup: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -483,6 +483,11 @@ def _observe_step() -> Schema:
             "actor": _doc("The actor observed.", _ref("actor_name")),
             "target": _doc("For `pipe`: an fd number in `actor`; for `sysv`: a key (a value).", _ref("value")),
             "expect": _expect_for("observe", ("exit", "kernel")),
+            "cleanup": _doc(
+                "This observation checks that the implementation cleaned up after itself: a failure is "
+                "reported as a leak, listing what was left behind and who created it.",
+                {"type": "boolean"},
+            ),
         },
         required=("observe",),
         allOf=[target_only_for_pipe, actor_unless_processes],

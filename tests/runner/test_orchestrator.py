@@ -159,3 +159,17 @@ def test_import_that_hangs_is_reported(tmp_path: Path, case_runner: CaseRunner) 
     finally:
         orchestrator._STARTUP_ALLOWANCE = original
     assert result.outcome is Outcome.FAIL and "importing the module did not finish" in result.message
+
+
+def test_cleanup_failure_is_a_leak_naming_what_and_who(tmp_path: Path, case_runner: CaseRunner) -> None:
+    """A zombie left behind fails a cleanup observation as a leak, naming the process and its parent."""
+    # waitid(WNOWAIT) waits for the child's exit but leaves it unreaped: a zombie for sure.
+    module = write_module(tmp_path / "impl", "probe", "import os\ndef fork_and_forget():\n"
+                          "    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\n"
+                          "    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)\n")
+    steps = ("    - {actor: a, call: fork_and_forget}\n"
+             "    - {observe: processes, actor: a, cleanup: true, expect: {kernel: {children: 0}}}\n")
+    spec = write_spec(tmp_path / "probe.yaml", "probe", ["fork_and_forget"], _case("R-LEAK", steps))
+    result = run_all(case_runner, spec, module)["R-LEAK"]
+    assert result.outcome is Outcome.LEAK
+    assert "zombie" in result.message and "created by 'a'" in result.message
