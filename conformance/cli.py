@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("-k", dest="keyword", default=None, help="only cases matching this pytest -k expression")
     grade.add_argument("--visible-only", action="store_true", help="only cases students can see")
     grade.add_argument("--repeat", type=int, default=1, help="run every case this many times")
+    grade.add_argument("--seed", type=int, default=None, help="seed for every property step (default: the spec's)")
     grade.add_argument("--no-cache", action="store_true",
                        help="grade everything again (default: reuse results of unchanged items from OUT/.cache)")
     grade.add_argument("--timeout-multiplier", type=float, default=1.0, help="scale every case timeout")
@@ -140,6 +141,8 @@ def pytest_args(args: argparse.Namespace, folders: list[Path], results_file: Pat
         argv += ["--cache-dir", str((args.out / ".cache").resolve())]
     if args.repeat > 1:
         argv += ["--repeat", str(args.repeat)]
+    if getattr(args, "seed", None) is not None:
+        argv += ["--seed", str(args.seed)]
     for folder in folders:
         argv += ["--submission", str(folder)]
     return argv + [str(p.resolve()) for p in args.specs]

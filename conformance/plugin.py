@@ -48,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--visible-only", action="store_true", help="only run cases visible to students")
     group.addoption("--repeat", type=int, default=1, metavar="N",
                     help="run every case N times (items get an @k suffix); for stability and flake checks")
+    group.addoption("--seed", type=int, default=None, metavar="N",
+                    help="seed for every property step (default: each step's own, from the spec)")
     group.addoption("--cache-dir", default=None, metavar="DIR",
                     help="reuse and store case results here (incremental, resumable grading)")
     group.addoption("--results-file", default=None, metavar="FILE",
@@ -102,6 +104,7 @@ def _runner(config: pytest.Config) -> CaseRunner:
             isolation=_isolation(config),
             reference=Path(config.getoption("reference")).resolve(),
             timeout_multiplier=config.getoption("timeout_multiplier"),
+            seed=config.getoption("seed"),
         )
     return config.stash[runner_key]
 
@@ -173,7 +176,8 @@ class CaseItem(pytest.Item):
         config = self.config
         return cache_key(self.spec.digest, self.case.id, self.variant.name if self.variant else "", self.name,
                          _digest(config, self.submission.path), _digest(config, Path(config.getoption("reference"))),
-                         _isolation(config).level, str(config.getoption("timeout_multiplier")))
+                         _isolation(config).level, str(config.getoption("timeout_multiplier")),
+                         str(config.getoption("seed")))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailure):

@@ -51,8 +51,9 @@ def merge_repeats(results: list[CaseResult]) -> list[CaseResult]:
             continue
         failing = next(r for r in runs if not r.passed)
         counts = ", ".join(f"{sum(r.outcome is o for r in runs)}× {o.value}" for o in sorted(outcomes))
+        replay = f"replay with: grade {failing.submission} -k '{failing.item_id}' --repeat {len(runs)} --no-cache"
         merged.append(replace(failing, outcome=Outcome.FLAKY,
-                              message=f"differs between runs ({counts}); first failure: {failing.message}"))
+                              message=f"differs between runs ({counts}); first failure: {failing.message} ({replay})"))
     return merged
 
 

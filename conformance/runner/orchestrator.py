@@ -53,11 +53,12 @@ class CaseRunner:
     """Runs cases for one pytest worker, through one zygote it starts on first use."""
 
     def __init__(self, *, isolation: Isolation, reference: Path, limits: Limits | None = None,
-                 timeout_multiplier: float = 1.0) -> None:
+                 timeout_multiplier: float = 1.0, seed: int | None = None) -> None:
         self.isolation = isolation
         self.reference = reference
         self.limits = limits or Limits()
         self.timeout_multiplier = timeout_multiplier
+        self.seed = seed
         self._zygote: Zygote | None = None
 
     def close(self) -> None:
@@ -93,7 +94,7 @@ class CaseRunner:
                              output_limit=self.limits.output_bytes, isolated=self.isolation.full)
         workdir = "/tmp" if self.isolation.full else tempfile.mkdtemp(prefix="conformance-box-")
         params = {**(dict(variant.params) if variant else {}), "box": self._box_values(workdir)}
-        execution = CaseExecution(case, params, session, spec.interface.module)
+        execution = CaseExecution(case, params, session, spec.interface.module, seed=self.seed)
         supervisor = None
         with contextlib.nullcontext() if self.isolation.full else audit.degraded_lock():
             sysv_before = None if self.isolation.full else audit.sysv_snapshot()

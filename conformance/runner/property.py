@@ -84,8 +84,9 @@ def run_property(execution: CaseExecution, step: PropertyStep) -> None:
     search = settings(max_examples=step.examples, database=None, deadline=None, derandomize=False,
                       phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
                       verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False)
-    check = search(hypothesis_seed(step.seed)(given(model_class.operations(step.max_ops))(one_sequence)))
-    where = f"seed {step.seed}, {step.examples} examples of up to {step.max_ops} operations"
+    seed = step.seed if execution.seed is None else execution.seed
+    check = search(hypothesis_seed(seed)(given(model_class.operations(step.max_ops))(one_sequence)))
+    where = f"seed {seed}, {step.examples} examples of up to {step.max_ops} operations"
     try:
         check()
     except _Stop as stop:

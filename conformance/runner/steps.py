@@ -39,8 +39,11 @@ class CaseExecution:
     blocked and not yet awaited.
     """
 
-    def __init__(self, case: Case, params: dict[str, Any], session: BoxSession, module: str) -> None:
+    def __init__(self, case: Case, params: dict[str, Any], session: BoxSession, module: str,
+                 seed: int | None = None) -> None:
         self.case = case
+        #: Overrides the seed of every property step (``grade --seed``), to replay or vary a run.
+        self.seed = seed
         self.session = session
         self.module = module
         self.variables: dict[str, Any] = dict(params)
