@@ -33,7 +33,8 @@ def tests(session: nox.Session) -> None:
     the first Python only: they test the specs and the reference, which do not change
     with the interpreter, and they are most of the suite's time.
     """
-    session.install("-e", ".")
+    # xmlschema validates the JUnit emitter's output against the vendored xunit2 XSD.
+    session.install("-e", ".", "xmlschema")
     selection = [] if session.python == PYTHONS[0] else ["-m", "not slow"]
     session.run("python", "-m", "pytest", "-n", "2", *selection, *(session.posargs or ["tests"]))
 

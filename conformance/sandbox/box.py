@@ -129,7 +129,9 @@ def run_init(request: BoxRequest, channels: BoxChannels) -> NoReturn:
         _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
         if request.full_isolation:
             folders = tuple(sorted({os.path.dirname(a.module_path) for a in request.actors}))
-            inside = namespaces.setup_mounts(request.limits.tmpfs_size, request.limits.tmpfs_inodes, folders)
+            engine_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            inside = namespaces.setup_mounts(request.limits.tmpfs_size, request.limits.tmpfs_inodes, folders,
+                                             runtime=namespaces.runtime_paths(engine_root))
             request = _relocated(request, inside)
             namespaces.bring_up_loopback()
             namespaces.set_hostname("box")

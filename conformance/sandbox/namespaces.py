@@ -13,6 +13,7 @@ import fcntl
 import os
 import socket
 import struct
+import sys
 
 from conformance.sandbox import _libc
 
@@ -55,18 +56,26 @@ def enter_namespaces(with_user_namespace: bool) -> None:
 MODULES_DIR = "/tmp/.modules"
 
 
-def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = ()) -> dict[str, str]:
-    """Make every mount private, give the box its own /proc, /tmp and /dev/shm, and bind
-    each folder in ``folders`` read-only under :data:`MODULES_DIR`.
+#: The mount points a box covers with its own tmpfs.
+PRIVATE_DIRS = ("/tmp", "/dev/shm")
+
+
+def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = (),
+                 runtime: tuple[str, ...] = ()) -> dict[str, str]:
+    """Make every mount private, give the box its own /proc, /tmp and /dev/shm, bind each
+    folder in ``folders`` read-only under :data:`MODULES_DIR`, and bind each ``runtime``
+    path read-only back at its own place.
 
     Runs in the box's pid 1. Order matters: mounts must be private first, or the new
-    tmpfs mounts would propagate back to the host; the folders are opened *before* /tmp is
-    covered, because a submission may well live under the host's /tmp.
+    tmpfs mounts would propagate back to the host; every folder is opened *before* /tmp is
+    covered, because a submission — or the interpreter's virtualenv (``runtime``) — may
+    well live under the host's /tmp.
 
     Returns:
         Each folder's path as the box sees it.
     """
     handles = [os.open(folder, os.O_PATH | os.O_DIRECTORY) for folder in folders]
+    runtime_handles = [os.open(path, os.O_PATH | os.O_DIRECTORY) for path in runtime]
     _step("make mounts private", _libc.mount, "none", "/", None, _libc.MS_REC | _libc.MS_PRIVATE, None)
     hardened = _libc.MS_NOSUID | _libc.MS_NODEV
     # A fresh procfs shows only the box's processes (the host's /proc would list every pid).
@@ -74,18 +83,43 @@ def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = 
     options = f"size={tmpfs_size},nr_inodes={tmpfs_inodes},mode=1777"
     for target in ("/tmp", "/dev/shm"):
         _step(f"mount tmpfs on {target}", _libc.mount, "tmpfs", target, "tmpfs", hardened, options)
+    for path, handle in zip(runtime, runtime_handles, strict=True):
+        _bind_readonly(handle, path, path)
     inside = {}
     for number, (folder, handle) in enumerate(zip(folders, handles, strict=True)):
-        target = f"{MODULES_DIR}/{number}"
-        os.makedirs(target)
-        _step(f"bind {folder}", _libc.mount, f"/proc/self/fd/{handle}", target, None, _libc.MS_BIND | _libc.MS_REC, None)
-        readonly = _libc.MS_BIND | _libc.MS_REMOUNT | _libc.MS_RDONLY | hardened
-        _step(f"make {folder} read-only", _libc.mount, "none", target, None, readonly, None)
-        os.close(handle)
-        inside[folder] = target
+        inside[folder] = f"{MODULES_DIR}/{number}"
+        _bind_readonly(handle, inside[folder], folder)
     if folders:
         os.chmod(MODULES_DIR, 0o555)
     return inside
+
+
+def _bind_readonly(handle: int, target: str, what: str) -> None:
+    os.makedirs(target, exist_ok=True)
+    _step(f"bind {what}", _libc.mount, f"/proc/self/fd/{handle}", target, None, _libc.MS_BIND | _libc.MS_REC, None)
+    readonly = _libc.MS_BIND | _libc.MS_REMOUNT | _libc.MS_RDONLY | _libc.MS_NOSUID | _libc.MS_NODEV
+    _step(f"make {what} read-only", _libc.mount, "none", target, None, readonly, None)
+    os.close(handle)
+
+
+def runtime_paths(engine_root: str) -> tuple[str, ...]:
+    """Interpreter paths (virtualenv, site-packages) that a box's tmpfs would hide.
+
+    When the grader runs from a virtualenv under /tmp (as nox does in a checkout there), the
+    actors still need its site-packages (``import sysv_ipc``) and its ``bin/python`` (for a
+    student's exec). The engine's own source folder is left out on purpose: actors have
+    already imported what they need, and the specs sit next to it.
+    """
+    candidates = {sys.prefix, sys.exec_prefix, sys.base_prefix, os.path.dirname(sys.executable), *sys.path}
+    hidden = [p for p in candidates if p and any(p == d or p.startswith(d + "/") for d in PRIVATE_DIRS)]
+    found = [p for p in hidden if os.path.isdir(p) and os.path.realpath(p) != os.path.realpath(engine_root)]
+    # Parents first, and no path inside another (one recursive bind covers it).
+    found.sort()
+    kept: list[str] = []
+    for path in found:
+        if not any(path.startswith(k + "/") for k in kept):
+            kept.append(path)
+    return tuple(kept)
 
 
 def bring_up_loopback() -> None:
