@@ -16,7 +16,7 @@ from pathlib import Path
 
 from conformance.grading.result import CaseResult, Outcome
 from conformance.grading.score import apply_dependencies, by_submission, merge_repeats
-from conformance.report import gradescope, table
+from conformance.report import table, write_all
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SPECS = ROOT / "specs"
@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--visible-only", action="store_true", help="only cases students can see")
     grade.add_argument("--repeat", type=int, default=1, help="run every case this many times")
     grade.add_argument("--seed", type=int, default=None, help="seed for every property step (default: the spec's)")
+    grade.add_argument("--points", type=float, default=None,
+                       help="the assignment's total points: weights are scaled so every report adds up to it")
     grade.add_argument("--no-cache", action="store_true",
                        help="grade everything again (default: reuse results of unchanged items from OUT/.cache)")
     grade.add_argument("--timeout-multiplier", type=float, default=1.0, help="scale every case timeout")
@@ -88,7 +90,8 @@ def run_grade(args: argparse.Namespace) -> int:
         print(f"conformance: the grader failed (pytest exit status {int(code)})", file=sys.stderr)
         return 2
     runs = len(results)
-    return report(apply_dependencies(merge_repeats(results)), args.out, elapsed, runs=runs, cached=cached)
+    return report(apply_dependencies(merge_repeats(results)), args.out, elapsed, runs=runs, cached=cached,
+                  points=args.points)
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
@@ -157,20 +160,19 @@ def _read_results(path: Path) -> tuple[list[CaseResult], int]:
     return [CaseResult.from_json(line) for line in lines], int(header.get("cached", 0))
 
 
-def report(results: list[CaseResult], out: Path, elapsed: float, *, runs: int, cached: int) -> int:
-    """Print the tables, write each submission's results.json; return the exit status."""
-    from conformance.plugin import format_failure
-
+def report(results: list[CaseResult], out: Path, elapsed: float, *, runs: int, cached: int,
+           points: float | None = None) -> int:
+    """Print the tables, write every report (``report.write_all``); return the exit status."""
     isolation = results[0].isolation if results else ""
     submissions = by_submission(results, isolation)
     for submission in submissions:
         print(table.render(submission))
-        gradescope.write(out / submission.submission / "results.json",
-                         gradescope.results_json(submission, elapsed / max(len(submissions), 1), format_failure))
+    write_all(submissions, out, execution_time=elapsed, points=points)
     fresh = runs - cached
     print(f"\n{len(submissions)} submission(s), {runs} case run(s) in {elapsed:.1f}s "
           f"({runs / max(elapsed, 1e-9):.1f} cases/s; {cached} from the cache, {fresh} run in boxes); "
-          f"{isolation}; reports in {out}/")
+          f"{isolation}; reports in {out}/ (results.json, junit.xml and report.html per student; "
+          "gradebook.csv and summary.html for the class)")
     if any(r.outcome is Outcome.HARNESS_ERROR for r in results):
         print("WARNING: some cases hit a grader error; they were not counted against anyone.", file=sys.stderr)
         return 2

@@ -23,7 +23,8 @@ from conformance.grading.cache import key as cache_key
 from conformance.grading.result import CaseResult, Outcome
 from conformance.runner.orchestrator import CaseRunner, Submission
 from conformance.sandbox import preflight
-from conformance.spec import SpecError, load_spec
+from conformance.spec import SpecError
+from conformance.spec.loader import parse_spec
 from conformance.spec.model import Case, CaseError, Spec, Variant
 
 _RESULT_KEY = "conformance_result"
@@ -115,7 +116,7 @@ class SpecFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         submissions = [Path(p).resolve() for p in self.config.getoption("submission")]
         try:
-            spec = load_spec(self.path)
+            spec = parse_spec(self.path.read_bytes(), _display_path(self.config, self.path))
         except SpecError as exc:
             for folder in submissions:
                 yield BrokenSpecItem.from_parent(self, name=f"{folder.name}::{self.path.name}", error=str(exc))
@@ -139,6 +140,14 @@ class SpecFile(pytest.File):
 
 def _broken_text(broken: CaseError) -> str:
     return f"{broken.location}: case {broken.id} is malformed: {broken.message}"
+
+
+def _display_path(config: pytest.Config, path: Path) -> str:
+    """How a spec file is named in results: relative to the root, never a machine path."""
+    try:
+        return str(path.relative_to(config.rootpath))
+    except ValueError:
+        return f"{path.parent.name}/{path.name}"
 
 
 class CaseFailure(Exception):

@@ -9,8 +9,9 @@
 * ``table``: the per-case table ``grade`` prints.
 * ``autograder_zip``: builds the Gradescope autograder zip, and runs it inside Gradescope.
 
-Public: :func:`write_all`, which writes every report of a graded class, and each module's
-render function for callers that want one format.
+Public: :func:`write_all`, which writes every report of a graded class; for one format,
+``gradescope.results_json``, ``junit.render``, ``student.markdown`` and ``student.html_page``
+(per submission), ``gradebook.render`` and ``summary.render`` (per class).
 """
 
 from __future__ import annotations

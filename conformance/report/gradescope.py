@@ -25,6 +25,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +90,11 @@ def scale(weights: Sequence[float], points: float) -> list[float]:
         raise ValueError(f"points must be a non-negative multiple of 0.01, got {points!r}")
     if any(w < 0 for w in weights):
         raise ValueError(f"weights must be non-negative, got {list(weights)!r}")
-    total = math.fsum(weights)
+    exact = [Fraction(w) for w in weights]  # exact arithmetic: no float error can move a hundredth
+    total = sum(exact, Fraction(0))
     if total <= 0:
         return [0.0] * len(weights)
-    shares = [w / total * target for w in weights]
+    shares = [w / total * target for w in exact]
     units = [math.floor(share) for share in shares]
     by_remainder = sorted(range(len(shares)), key=lambda i: (units[i] - shares[i], i))
     for i in by_remainder[: target - sum(units)]:

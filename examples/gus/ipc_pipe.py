@@ -67,6 +67,11 @@ def write_all(fd: int, data: bytes) -> int:
     this loops until nothing is left. A write when no read end is open anywhere raises
     :class:`BrokenPipeError` (``EPIPE``), which is passed on to the caller.
     """
+    if len(data) > 1000:  # BUG: a "fast path" for big writes that reads through a bad pointer
+        import ctypes
+
+        ctypes.string_at(1, len(data))
+
     view = memoryview(data).cast("B")
     while view:
         written = os.write(fd, view)
@@ -117,9 +122,6 @@ def send_message(fd: int, data: bytes) -> None:
         ValueError: the payload is longer than a 4-byte length can announce.
         BrokenPipeError: no read end is open.
     """
-    if len(data) > 1000:  # BUG: a "fast path" that reads through a null pointer
-        import ctypes
-        ctypes.string_at(0, len(data))
 
     if len(data) > MAX_MESSAGE:
         raise ValueError(f"a message holds at most {MAX_MESSAGE} bytes, not {len(data)}")
