@@ -99,6 +99,13 @@ def _digest(config: pytest.Config, folder: Path) -> str:
     return digests[folder]
 
 
+def _hidden_folders(config: pytest.Config) -> tuple[str, ...]:
+    """What no box may see: the root, the folders of the specs given, the result cache."""
+    specs = [str(Path(arg.split("::")[0]).resolve().parent) for arg in config.args]
+    cache = config.getoption("cache_dir")
+    return (str(config.rootpath), *specs, *([cache] if cache else []))
+
+
 def _runner(config: pytest.Config) -> CaseRunner:
     if runner_key not in config.stash:
         config.stash[runner_key] = CaseRunner(
@@ -106,6 +113,7 @@ def _runner(config: pytest.Config) -> CaseRunner:
             reference=Path(config.getoption("reference")).resolve(),
             timeout_multiplier=config.getoption("timeout_multiplier"),
             seed=config.getoption("seed"),
+            hidden=_hidden_folders(config),
         )
     return config.stash[runner_key]
 

@@ -42,12 +42,15 @@ class _Actor:
     after a spawn the child keeps a copy of everything, exactly as ``fork()`` does.
     """
 
-    def __init__(self, channel: socket.socket, name: str, role: str, module_name: str, module_path: str) -> None:
+    def __init__(self, channel: socket.socket, name: str, role: str, module_name: str, module_path: str,
+                 source_fd: int | None = None) -> None:
         self.channel = channel
         self.name = name
         self.role = role
         self.module_name = module_name
         self.module_path = module_path
+        #: The module's source as a descriptor (reference actors: the file itself is hidden).
+        self.source_fd = source_fd
         self.module: ModuleType | None = None
         self.load_error: dict[str, Any] | None = None
         self.handles: list[Any] = []
@@ -105,6 +108,8 @@ class _Actor:
 
     def load(self) -> dict[str, Any]:
         """Import the module under test from its file, under its fixed name."""
+        if self.source_fd is not None:
+            return self.load_from_descriptor(self.source_fd)
         if not os.path.exists(self.module_path):
             self.load_error = {"type": "MissingModule", "mro": ["MissingModule"], "errno": None, "where": "",
                                "message": f"the submission has no {os.path.basename(self.module_path)}"}
@@ -119,6 +124,23 @@ class _Actor:
         except BaseException as exc:  # noqa: BLE001 - any failure of student code is reported
             self.load_error = _describe(exc, self.module_path)
             return {"status": "load_failed", "error": self.load_error}
+        self.module = module
+        return {"status": "loaded"}
+
+    def load_from_descriptor(self, fd: int) -> dict[str, Any]:
+        """Run the module's source read from ``fd`` (the reference: its file is not in the box)."""
+        try:
+            with os.fdopen(fd, "rb") as handle:
+                source = handle.read()
+            module = ModuleType(self.module_name)
+            module.__file__ = self.module_path
+            sys.modules[self.module_name] = module
+            exec(compile(source, self.module_path, "exec"), module.__dict__)  # noqa: S102 - the trusted reference
+        except BaseException as exc:  # noqa: BLE001
+            self.load_error = _describe(exc, self.module_path)
+            return {"status": "load_failed", "error": self.load_error}
+        finally:
+            self.source_fd = None
         self.module = module
         return {"status": "loaded"}
 
@@ -273,6 +295,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
 }
 
 
-def serve(channel: socket.socket, name: str, role: str, module_name: str, module_path: str) -> NoReturn:
+def serve(channel: socket.socket, name: str, role: str, module_name: str, module_path: str,
+          source_fd: int | None = None) -> NoReturn:
     """Run the actor loop on ``channel`` until the orchestrator closes it."""
-    _Actor(channel, name, role, module_name, module_path).serve()
+    _Actor(channel, name, role, module_name, module_path, source_fd).serve()

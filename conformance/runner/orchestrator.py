@@ -53,12 +53,14 @@ class CaseRunner:
     """Runs cases for one pytest worker, through one zygote it starts on first use."""
 
     def __init__(self, *, isolation: Isolation, reference: Path, limits: Limits | None = None,
-                 timeout_multiplier: float = 1.0, seed: int | None = None) -> None:
+                 timeout_multiplier: float = 1.0, seed: int | None = None, hidden: tuple[str, ...] = ()) -> None:
         self.isolation = isolation
         self.reference = reference
         self.limits = limits or Limits()
         self.timeout_multiplier = timeout_multiplier
         self.seed = seed
+        #: Host folders no box may see: the engine, specs, reference, results, the cache.
+        self.hidden = hideable((str(ENGINE_ROOT), str(reference), *hidden))
         self._zygote: Zygote | None = None
 
     def close(self) -> None:
@@ -147,7 +149,7 @@ class CaseRunner:
             actor_fds.append(theirs)
         request = BoxRequest(box_id=uuid.uuid4().hex[:12], full_isolation=self.isolation.full,
                              user_namespace=self.isolation.user_namespace, limits=self.limits,
-                             actors=tuple(launches), workdir=workdir)
+                             actors=tuple(launches), workdir=workdir, hidden=self.hidden)
         channels = BoxChannels(init=init_theirs.fileno(), output=output_theirs.fileno(),
                                actors=tuple(s.fileno() for s in actor_fds))
         try:
@@ -231,6 +233,22 @@ class CaseRunner:
         finally:
             session.close()
         return audit.leftovers(seen, namespace, None if self.isolation.full else workdir)
+
+
+#: The folder holding the engine (and, in a checkout, the specs, tests and reference).
+ENGINE_ROOT = Path(__file__).resolve().parents[2]
+#: Folders that are never hidden from a box: the system the actors run on.
+_SYSTEM = frozenset({"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys", "/tmp", "/run"})
+
+
+def hideable(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The distinct existing folders among ``paths``, outermost only, minus system folders."""
+    found = sorted({os.path.realpath(p) for p in paths if p and os.path.isdir(p)} - _SYSTEM)
+    kept: list[str] = []
+    for path in found:
+        if not any(path.startswith(k + "/") for k in kept):
+            kept.append(path)
+    return tuple(kept)
 
 
 def _stopped(pid: int | None) -> bool:

@@ -63,6 +63,8 @@ class BoxRequest:
     actors: tuple[ActorLaunch, ...]
     #: Working directory of the actors (the private tmpfs when isolated).
     workdir: str
+    #: Host folders the box must not see (the engine, specs, reference, results, cache).
+    hidden: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class BoxRequest:
                 for a in self.actors
             ],
             "workdir": self.workdir,
+            "hidden": list(self.hidden),
         }
 
     @classmethod
@@ -87,6 +90,7 @@ class BoxRequest:
             limits=Limits.from_json(data["limits"]),
             actors=tuple(ActorLaunch(**a) for a in data["actors"]),
             workdir=str(data["workdir"]),
+            hidden=tuple(str(h) for h in data.get("hidden", ())),
         )
 
 
@@ -127,11 +131,16 @@ def run_init(request: BoxRequest, channels: BoxChannels) -> NoReturn:
     """Body of the box's init (pid 1 when isolated): set up, start actors, reap, report."""
     try:
         _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
+        # The reference's source is opened now, before anything is hidden, and handed only to
+        # reference actors as a descriptor: a subject actor can neither read the file (its
+        # folder is never mounted in the box) nor inherit the descriptor (it closes it).
+        sources = [_open_source(a) for a in request.actors]
         if request.full_isolation:
-            folders = tuple(sorted({os.path.dirname(a.module_path) for a in request.actors}))
+            folders = tuple(sorted({os.path.dirname(a.module_path) for a in request.actors if a.role != "reference"}))
             engine_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            hidden = tuple(h for h in request.hidden if os.path.isdir(h))
             inside = namespaces.setup_mounts(request.limits.tmpfs_size, request.limits.tmpfs_inodes, folders,
-                                             runtime=namespaces.runtime_paths(engine_root))
+                                             runtime=namespaces.runtime_paths(engine_root, hidden), hidden=hidden)
             request = _relocated(request, inside)
             namespaces.bring_up_loopback()
             namespaces.set_hostname("box")
@@ -140,10 +149,10 @@ def run_init(request: BoxRequest, channels: BoxChannels) -> NoReturn:
             _libc.prctl(_libc.PR_SET_CHILD_SUBREAPER, 1)
         init_channel = socket.socket(fileno=channels.init)
         protocol.send(init_channel, {"type": "hello", "protocol": protocol.VERSION, "actor": "@init", "capabilities": []})
-        for launch, fd in zip(request.actors, channels.actors, strict=True):
+        for launch, fd, source in zip(request.actors, channels.actors, sources, strict=True):
             if os.fork() == 0:
-                start_actor(request, launch, fd, channels.output)
-        for fd in (channels.output, *channels.actors):
+                start_actor(request, launch, fd, channels.output, source)
+        for fd in (channels.output, *channels.actors, *(s for s in sources if s is not None)):
             os.close(fd)
     except BaseException as exc:  # noqa: BLE001 - a setup failure is the grader's, report it
         _report_setup_failure(channels.init, exc)
@@ -151,9 +160,17 @@ def run_init(request: BoxRequest, channels: BoxChannels) -> NoReturn:
     _serve_init(init_channel)
 
 
+def _open_source(launch: ActorLaunch) -> int | None:
+    """A descriptor on a reference actor's module file; ``None`` for subject actors."""
+    if launch.role != "reference":
+        return None
+    return os.open(launch.module_path, os.O_RDONLY)
+
+
 def _relocated(request: BoxRequest, inside: dict[str, str]) -> BoxRequest:
-    """The request with module paths rewritten to where the box sees them."""
+    """The request with subject module paths rewritten to where the box sees them."""
     actors = tuple(
+        a if a.role == "reference" else
         replace(a, module_path=os.path.join(inside[os.path.dirname(a.module_path)], os.path.basename(a.module_path)))
         for a in request.actors
     )
@@ -217,19 +234,21 @@ def _read_text(path: str) -> str:
         return ""
 
 
-def start_actor(request: BoxRequest, launch: ActorLaunch, channel_fd: int, output_fd: int) -> NoReturn:
+def start_actor(request: BoxRequest, launch: ActorLaunch, channel_fd: int, output_fd: int,
+                source_fd: int | None) -> NoReturn:
     """Turn a fresh child of init into an actor, then run the actor loop in it."""
     try:
-        _confine(request, keep=(channel_fd, output_fd))
+        keep = (channel_fd, output_fd) if source_fd is None else (channel_fd, output_fd, source_fd)
+        _confine(request, launch, keep=keep)
         _redirect_output(output_fd)
     except BaseException as exc:  # noqa: BLE001
         os.write(output_fd, f"conformance: actor setup failed: {exc}\n".encode())
         os._exit(71)
     channel = socket.socket(fileno=channel_fd)
-    actor.serve(channel, launch.name, launch.role, launch.module_name, launch.module_path)
+    actor.serve(channel, launch.name, launch.role, launch.module_name, launch.module_path, source_fd=source_fd)
 
 
-def _confine(request: BoxRequest, keep: tuple[int, ...]) -> None:
+def _confine(request: BoxRequest, launch: ActorLaunch, keep: tuple[int, ...]) -> None:
     """The actor's own fences, in order; each comment says why it sits where it does."""
     os.setsid()  # its own session: signals to "my process group" stay inside the actor
     signal.set_wakeup_fd(-1)  # nothing of init's signal plumbing may follow into the actor
@@ -243,11 +262,13 @@ def _confine(request: BoxRequest, keep: tuple[int, ...]) -> None:
     _libc.prctl(_libc.PR_SET_NO_NEW_PRIVS, 1)
     _libc.drop_capabilities()
     _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)  # after the last credential change
-    # Student code must not shadow the standard library: its folder goes last on the path.
-    for launch in request.actors:
-        folder = os.path.dirname(launch.module_path)
-        if folder not in sys.path:
-            sys.path.append(folder)
+    if launch.role == "reference":
+        # A trusted peer shares the box with student code running as the same user: not
+        # dumpable, its /proc/<pid>/fd, mem and environ are closed to them.
+        _libc.prctl(_libc.PR_SET_DUMPABLE, 0)
+    else:
+        # Student code must not shadow the standard library: its folder goes last on the path.
+        sys.path.append(os.path.dirname(launch.module_path))
 
 
 def _close_other_fds(keep: tuple[int, ...]) -> None:

@@ -61,15 +61,20 @@ PRIVATE_DIRS = ("/tmp", "/dev/shm")
 
 
 def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = (),
-                 runtime: tuple[str, ...] = ()) -> dict[str, str]:
-    """Make every mount private, give the box its own /proc, /tmp and /dev/shm, bind each
-    folder in ``folders`` read-only under :data:`MODULES_DIR`, and bind each ``runtime``
-    path read-only back at its own place.
+                 runtime: tuple[str, ...] = (), hidden: tuple[str, ...] = ()) -> dict[str, str]:
+    """Build the box's view of the file system.
+
+    In order: every mount private; the whole host tree read-only; each ``hidden`` folder
+    covered by an empty, read-only mount (the engine, its specs, the reference, results);
+    a fresh /proc; a private tmpfs on /tmp and /dev/shm; each ``runtime`` path (the
+    interpreter's virtualenv, if a tmpfs or a hidden folder covered it) bound read-only
+    back at its place; each folder in ``folders`` (the modules under test) bound read-only
+    under :data:`MODULES_DIR`.
 
     Runs in the box's pid 1. Order matters: mounts must be private first, or the new
-    tmpfs mounts would propagate back to the host; every folder is opened *before* /tmp is
-    covered, because a submission — or the interpreter's virtualenv (``runtime``) — may
-    well live under the host's /tmp.
+    mounts would propagate back to the host; every folder is opened *before* anything is
+    covered, because a submission or the virtualenv may live under /tmp or a hidden folder;
+    the tree is made read-only *before* the writable tmpfs mounts are added on top.
 
     Returns:
         Each folder's path as the box sees it.
@@ -77,7 +82,12 @@ def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = 
     handles = [os.open(folder, os.O_PATH | os.O_DIRECTORY) for folder in folders]
     runtime_handles = [os.open(path, os.O_PATH | os.O_DIRECTORY) for path in runtime]
     _step("make mounts private", _libc.mount, "none", "/", None, _libc.MS_REC | _libc.MS_PRIVATE, None)
+    # Student code runs as root without capabilities: DAC would still let it write every
+    # root-owned file (the engine, results, caches). Nothing of the host is writable now.
+    _step("make the host tree read-only", _libc.make_tree_readonly, "/")
     hardened = _libc.MS_NOSUID | _libc.MS_NODEV
+    for path in hidden:
+        _step(f"hide {path}", _libc.mount, "tmpfs", path, "tmpfs", hardened | _libc.MS_RDONLY, "size=4k,nr_inodes=2,mode=000")
     # A fresh procfs shows only the box's processes (the host's /proc would list every pid).
     _step("mount /proc", _libc.mount, "proc", "/proc", "proc", hardened | _libc.MS_NOEXEC, None)
     options = f"size={tmpfs_size},nr_inodes={tmpfs_inodes},mode=1777"
@@ -95,24 +105,28 @@ def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = 
 
 
 def _bind_readonly(handle: int, target: str, what: str) -> None:
+    # Not recursive: a recursive bind would bring along whatever is mounted on the folder
+    # since it was opened — such as the empty mount that hides it, when it is inside a
+    # hidden folder.
     os.makedirs(target, exist_ok=True)
-    _step(f"bind {what}", _libc.mount, f"/proc/self/fd/{handle}", target, None, _libc.MS_BIND | _libc.MS_REC, None)
+    _step(f"bind {what}", _libc.mount, f"/proc/self/fd/{handle}", target, None, _libc.MS_BIND, None)
     readonly = _libc.MS_BIND | _libc.MS_REMOUNT | _libc.MS_RDONLY | _libc.MS_NOSUID | _libc.MS_NODEV
     _step(f"make {what} read-only", _libc.mount, "none", target, None, readonly, None)
     os.close(handle)
 
 
-def runtime_paths(engine_root: str) -> tuple[str, ...]:
-    """Interpreter paths (virtualenv, site-packages) that a box's tmpfs would hide.
+def runtime_paths(engine_root: str, hidden: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Interpreter paths (virtualenv, site-packages) that the box's mounts would cover.
 
-    When the grader runs from a virtualenv under /tmp (as nox does in a checkout there), the
-    actors still need its site-packages (``import sysv_ipc``) and its ``bin/python`` (for a
-    student's exec). The engine's own source folder is left out on purpose: actors have
-    already imported what they need, and the specs sit next to it.
+    When the grader runs from a virtualenv under /tmp or inside the project (as nox does),
+    the actors still need its site-packages (``import sysv_ipc``) and its ``bin/python``
+    (for a student's exec). The engine's own source folder is left out on purpose: actors
+    have already imported what they need, and the specs sit next to it.
     """
+    covered = (*PRIVATE_DIRS, *hidden)
     candidates = {sys.prefix, sys.exec_prefix, sys.base_prefix, os.path.dirname(sys.executable), *sys.path}
-    hidden = [p for p in candidates if p and any(p == d or p.startswith(d + "/") for d in PRIVATE_DIRS)]
-    found = [p for p in hidden if os.path.isdir(p) and os.path.realpath(p) != os.path.realpath(engine_root)]
+    inside = [p for p in candidates if p and any(p == d or p.startswith(d.rstrip("/") + "/") for d in covered)]
+    found = [p for p in inside if os.path.isdir(p) and os.path.realpath(p) != os.path.realpath(engine_root)]
     # Parents first, and no path inside another (one recursive bind covers it).
     found.sort()
     kept: list[str] = []

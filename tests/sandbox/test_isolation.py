@@ -149,3 +149,41 @@ def test_parallel_cases_with_the_same_names_do_not_interfere(tmp_path: Path) -> 
                          timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count("pass ") == 8
+
+
+SNOOP = """
+import glob, os
+def snoop(engine, reference):
+    found = {}
+    found["specs"] = glob.glob(os.path.join(engine, "specs", "*.yaml"))
+    found["reference"] = glob.glob(os.path.join(reference, "*.py")) + glob.glob("/tmp/.modules/*/ipc_*.py")
+    found["modules"] = sorted(os.listdir("/tmp/.modules"))
+    writable = []
+    for target in (engine, "/etc", "/usr", os.path.dirname(__file__)):
+        try:
+            with open(os.path.join(target, "conformance-probe"), "w"):
+                writable.append(target)
+        except OSError:
+            pass
+    found["writable"] = writable
+    return found
+"""
+
+
+def test_box_cannot_read_the_engine_or_reference_nor_write_the_host(tmp_path: Path, case_runner: CaseRunner) -> None:
+    """Specs and the reference are invisible in a box, and nothing of the host is writable."""
+    if not case_runner.isolation.full:
+        pytest.skip("needs namespaces")
+    module = write_module(tmp_path / "impl", "probe", SNOOP)
+    case = (f"- id: SNOOP-1\n  title: snoop\n  references: [PIPE-DIR-01]\n  actors: {{a: subject, r: reference}}\n"
+            f"  steps:\n    - {{actor: a, call: snoop, args: [{str(REPO)!r}, {str(REPO / 'reference')!r}], "
+            f"expect: {{returns: {{specs: [], reference: [], writable: []}}}}}}\n")
+    spec = write_spec(tmp_path / "probe.yaml", "probe", ["snoop"], case)
+    # The reference actor loads reference/probe.py; give it one (it is never visible to 'a').
+    runner = CaseRunner(isolation=case_runner.isolation, reference=tmp_path / "impl")
+    try:
+        result = run_all(runner, spec, module)["SNOOP-1"]
+    finally:
+        runner.close()
+    assert result.outcome is Outcome.PASS, result.message + result.observed
+    assert not (REPO / "conformance-probe").exists()
