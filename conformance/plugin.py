@@ -22,7 +22,7 @@ from conformance.grading.cache import ResultCache, folder_digest
 from conformance.grading.cache import key as cache_key
 from conformance.grading.result import CaseResult, Outcome
 from conformance.runner.orchestrator import CaseRunner, Submission
-from conformance.sandbox import preflight
+from conformance.sandbox import preflight, protect_grader
 from conformance.spec import SpecError
 from conformance.spec.loader import parse_spec
 from conformance.spec.model import Case, CaseError, Spec, Variant
@@ -58,6 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    protect_grader()
     if not hasattr(config, "workerinput"):
         collector = ResultCollector(config)
         config.stash[collector_key] = collector

@@ -28,7 +28,7 @@ from conformance.grading.result import CaseResult, Outcome
 from conformance.runner import diagnosis, kernel, protocol
 from conformance.runner.session import BoxSession, CaseTimeout, HarnessError, Leaked, StepFailed
 from conformance.runner.steps import CaseExecution
-from conformance.sandbox import audit
+from conformance.sandbox import audit, cgroups
 from conformance.sandbox.box import ActorLaunch, BoxChannels, BoxRequest
 from conformance.sandbox.limits import Limits
 from conformance.sandbox.preflight import Isolation
@@ -62,6 +62,13 @@ class CaseRunner:
         #: Host folders no box may see: the engine, specs, reference, results, the cache.
         self.hidden = hideable((str(ENGINE_ROOT), str(reference), *hidden))
         self._zygote: Zygote | None = None
+        if isolation.cgroups:
+            cgroups.sweep()  # what a killed grader may have left
+
+    @property
+    def zygote_pid(self) -> int | None:
+        """The pid of this runner's zygote, once started (tests account for it)."""
+        return self._zygote.pid if self._zygote is not None else None
 
     def close(self) -> None:
         if self._zygote is not None:
@@ -147,9 +154,13 @@ class CaseRunner:
             launches.append(ActorLaunch(name=actor.name, role=actor.role, module_name=spec.interface.module,
                                         module_path=str(folder / f"{spec.interface.module}.py")))
             actor_fds.append(theirs)
-        request = BoxRequest(box_id=uuid.uuid4().hex[:12], full_isolation=self.isolation.full,
+        box_id = uuid.uuid4().hex[:12]
+        group = cgroups.create(box_id, self.limits.processes, self.limits.memory) if self.isolation.cgroups else None
+        session.cgroup = group
+        request = BoxRequest(box_id=box_id, full_isolation=self.isolation.full,
                              user_namespace=self.isolation.user_namespace, limits=self.limits,
-                             actors=tuple(launches), workdir=workdir, hidden=self.hidden)
+                             actors=tuple(launches), workdir=workdir, hidden=self.hidden,
+                             cgroups=group.folders if group else ())
         channels = BoxChannels(init=init_theirs.fileno(), output=output_theirs.fileno(),
                                actors=tuple(s.fileno() for s in actor_fds))
         try:
@@ -198,6 +209,9 @@ class CaseRunner:
 
     def _failed(self, case: Case, base: CaseResult, execution: CaseExecution, failure: StepFailed) -> CaseResult:
         outcome = Outcome.CRASH if failure.crash_signal else Outcome.LEAK if isinstance(failure, Leaked) else Outcome.FAIL
+        if failure.crash_signal == "SIGKILL" and execution.session.cgroup and execution.session.cgroup.oom_killed():
+            failure.message += (f" — the box ran out of memory (its limit is {self.limits.memory // (1024 * 1024)} MiB "
+                                "for all its processes together), so the kernel killed it")
         step = case.steps[execution.step_number - 1] if execution.step_number else None
         return replace(base, outcome=outcome, message=failure.message, expected=failure.expected,
                        observed=failure.observed, signal=failure.crash_signal,
@@ -232,6 +246,8 @@ class CaseRunner:
                 self._zygote.wait_box_done(_TEARDOWN_DEADLINE)
         finally:
             session.close()
+            if session.cgroup is not None:
+                session.cgroup.remove()
         return audit.leftovers(seen, namespace, None if self.isolation.full else workdir)
 
 

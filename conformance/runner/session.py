@@ -97,6 +97,8 @@ class BoxSession:
         self.output = bytearray()
         self.output_overflowed = False
         self.setup_failure: str | None = None
+        #: The box's cgroup, when the host allows them (set by the orchestrator).
+        self.cgroup: Any = None
         #: Init's answers to questions about the box, by request id.
         self.init_replies: dict[int, dict[str, Any]] = {}
         self._next_id = 0

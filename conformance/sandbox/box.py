@@ -65,6 +65,8 @@ class BoxRequest:
     workdir: str
     #: Host folders the box must not see (the engine, specs, reference, results, cache).
     hidden: tuple[str, ...] = ()
+    #: The box's cgroup folders (empty without cgroups): the supervisor joins them first.
+    cgroups: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +81,7 @@ class BoxRequest:
             ],
             "workdir": self.workdir,
             "hidden": list(self.hidden),
+            "cgroups": list(self.cgroups),
         }
 
     @classmethod
@@ -91,6 +94,7 @@ class BoxRequest:
             actors=tuple(ActorLaunch(**a) for a in data["actors"]),
             workdir=str(data["workdir"]),
             hidden=tuple(str(h) for h in data.get("hidden", ())),
+            cgroups=tuple(str(c) for c in data.get("cgroups", ())),
         )
 
 
@@ -113,6 +117,10 @@ def run_supervisor(request: BoxRequest, channels: BoxChannels) -> NoReturn:
         os.setsid()
         # The zygote is single-threaded, so "parent thread died" means "zygote died".
         _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)
+        # Into the box's cgroup before anything forks, so every process of the box counts.
+        for folder in request.cgroups:
+            with open(os.path.join(folder, "cgroup.procs"), "w", encoding="ascii") as procs:
+                procs.write(str(os.getpid()))
         if request.full_isolation:
             namespaces.enter_namespaces(request.user_namespace)
         init = os.fork()

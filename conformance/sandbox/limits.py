@@ -32,6 +32,10 @@ class Limits:
     tmpfs_inodes: int = 4096
     #: Bytes of stdout+stderr kept from all actors of the box; past it the box is stopped.
     output_bytes: int = 256 * 1024
+    #: Processes (and threads) in the whole box, where a cgroup can count them.
+    processes: int = 64
+    #: Memory of the whole box (tmpfs pages included), where a cgroup can count it.
+    memory: int = 1024 * MIB
 
     def to_json(self) -> dict[str, Any]:
         """The limits as a JSON object (they cross to the zygote in a request)."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from conformance.sandbox import namespaces
+from conformance.sandbox import cgroups, namespaces
 
 #: Set to ``degraded`` to force degraded isolation (used by tests to simulate a host
 #: without namespaces).
 FORCE_ENV = "CONFORMANCE_ISOLATION"
+#: Set to any value to run without cgroups (to measure or test the rlimit-only fences).
+NO_CGROUPS_ENV = "CONFORMANCE_NO_CGROUPS"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -28,6 +30,8 @@ class Isolation:
     user_namespace: bool
     #: Why isolation is degraded, in words for the report (empty when full).
     reason: str = ""
+    #: ``v1``/``v2`` when each box gets a cgroup (process and memory limits), else ``""``.
+    cgroups: str = ""
 
     @property
     def full(self) -> bool:
@@ -35,25 +39,29 @@ class Isolation:
 
     def describe(self) -> str:
         """One line for reports: the level and, when degraded, why."""
+        limits = f"cgroup {self.cgroups} limits" if self.cgroups else "no cgroups: rlimits only"
         if self.full:
             how = "root" if self.root else "user namespace"
-            return f"full isolation (namespaces via {how})"
-        return f"DEGRADED isolation: {self.reason}"
+            return f"full isolation (namespaces via {how}; {limits})"
+        return f"DEGRADED isolation: {self.reason}; {limits}"
 
     def to_json(self) -> dict[str, object]:
-        return {"level": self.level, "root": self.root, "user_namespace": self.user_namespace, "reason": self.reason}
+        return {"level": self.level, "root": self.root, "user_namespace": self.user_namespace, "reason": self.reason,
+                "cgroups": self.cgroups}
 
 
 def detect() -> Isolation:
     """Probe the host and return the isolation level boxes will get."""
     root = os.geteuid() == 0
     forced = os.environ.get(FORCE_ENV, "")
+    groups = "" if os.environ.get(NO_CGROUPS_ENV) else cgroups.version()
     if forced == "degraded":
-        return Isolation(level="degraded", root=root, user_namespace=False, reason=f"forced by {FORCE_ENV}=degraded")
+        return Isolation(level="degraded", root=root, user_namespace=False, reason=f"forced by {FORCE_ENV}=degraded",
+                         cgroups=groups)
     problem = _probe(with_user_namespace=not root)
     if problem:
-        return Isolation(level="degraded", root=root, user_namespace=False, reason=problem)
-    return Isolation(level="full", root=root, user_namespace=not root)
+        return Isolation(level="degraded", root=root, user_namespace=False, reason=problem, cgroups=groups)
+    return Isolation(level="full", root=root, user_namespace=not root, cgroups=groups)
 
 
 def _probe(with_user_namespace: bool) -> str:
