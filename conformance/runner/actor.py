@@ -29,7 +29,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NoReturn
 
-from conformance.runner import protocol, values
+from conformance.runner import protocol, proxy, values
 
 #: Exit code of an actor whose orchestrator broke the protocol (never a student fault).
 EXIT_PROTOCOL = 70
@@ -292,6 +292,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "set_nonblocking": _set_nonblocking,
     "signal_default": _signal_default,
     "fd_exists": _fd_exists,
+    "proxy": proxy.proxy,
 }
 
 

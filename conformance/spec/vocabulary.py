@@ -119,6 +119,7 @@ BUILTIN_ARITY: Mapping[str, int] = MappingProxyType({
     "read_all": 1,  # os:read_all(fd): until end-of-file
     "write_all": 2,  # os:write_all(fd, data): loops over short writes
     "pipe": 0,  # os:pipe() -> [read_fd, write_fd]
+    "proxy": 4,  # os:proxy(listen, target, mode, seed[, connections]): runner/proxy.py
 })
 
 #: The names of the built-in operations (without the ``os:`` prefix), sorted.
