@@ -187,3 +187,19 @@ def test_box_cannot_read_the_engine_or_reference_nor_write_the_host(tmp_path: Pa
         runner.close()
     assert result.outcome is Outcome.PASS, result.message + result.observed
     assert not (REPO / "conformance-probe").exists()
+
+
+FORBIDDEN = ("conformance.spec", "conformance.grading", "conformance.models", "conformance.plugin",
+             "conformance.runner.orchestrator", "conformance.runner.steps", "conformance.report")
+
+
+def test_actor_memory_holds_no_spec_or_grading_code(tmp_path: Path, case_runner: CaseRunner) -> None:
+    """What student code can find in its own process: the runtime, never specs, models or grading."""
+    module = write_module(tmp_path / "impl", "probe", f"import sys\nFORBIDDEN = {FORBIDDEN!r}\ndef modules():\n"
+                          "    return [m for m in sys.modules if m.startswith(FORBIDDEN)] + "
+                          "[m for m in sys.modules if m == 'conformance.runner.actor']\n")
+    case = ("- id: MEM-1\n  title: memory\n  references: [PIPE-DIR-01]\n  actors: {a: subject}\n"
+            "  steps:\n    - {actor: a, call: modules, expect: {returns: [conformance.runner.actor]}}\n")
+    spec = write_spec(tmp_path / "probe.yaml", "probe", ["modules"], case)
+    result = run_all(case_runner, spec, module)["MEM-1"]
+    assert result.outcome is Outcome.PASS, result.message
