@@ -235,20 +235,20 @@ class CaseRunner:
         """Kill the box, wait until the zygote has reaped it, and audit what is left."""
         init = session.init_pid
         seen = audit.identities(set(kernel.descendants(init)) | {init}) if init else set()
-        namespace = audit.pid_namespace(init) if init and self.isolation.full else None
-        try:
-            if init is not None and not self.isolation.full:
-                audit.kill_tree(init)
-            target = init if init is not None else supervisor
-            if target is not None:
-                _kill(target)
-            if supervisor is not None and self._zygote is not None:
-                self._zygote.wait_box_done(_TEARDOWN_DEADLINE)
-        finally:
-            session.close()
-            if session.cgroup is not None:
-                session.cgroup.remove()
-        return audit.leftovers(seen, namespace, None if self.isolation.full else workdir)
+        with audit.pinned_pid_namespace(init if self.isolation.full else None) as namespace:
+            try:
+                if init is not None and not self.isolation.full:
+                    audit.kill_tree(init)
+                target = init if init is not None else supervisor
+                if target is not None:
+                    _kill(target)
+                if supervisor is not None and self._zygote is not None:
+                    self._zygote.wait_box_done(_TEARDOWN_DEADLINE)
+            finally:
+                session.close()
+                if session.cgroup is not None:
+                    session.cgroup.remove()
+            return audit.leftovers(seen, namespace, None if self.isolation.full else workdir)
 
 
 #: The folder holding the engine (and, in a checkout, the specs, tests and reference).

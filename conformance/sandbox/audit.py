@@ -29,6 +29,26 @@ def pid_namespace(pid: int) -> str | None:
         return None
 
 
+@contextlib.contextmanager
+def pinned_pid_namespace(pid: int | None) -> Iterator[str | None]:
+    """The PID namespace of ``pid`` (``pid:[inode]``), held open while the block runs.
+
+    Namespace inode numbers are recycled as soon as a namespace is freed: without holding
+    it, a box started meanwhile by another worker may get the same number, and its
+    processes would look like survivors of this one. Holding the namespace file keeps the
+    number taken; it keeps no process alive.
+    """
+    handle = None
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            handle = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY)
+    try:
+        yield f"pid:[{os.fstat(handle).st_ino}]" if handle is not None else None
+    finally:
+        if handle is not None:
+            os.close(handle)
+
+
 def kill_tree(root: int) -> None:
     """SIGKILL every descendant of ``root`` until none is left (degraded isolation).
 
@@ -78,7 +98,11 @@ def leftovers(seen: set[tuple[int, int]], namespace: str | None, workdir: str | 
     if workdir is not None:
         shutil.rmtree(workdir, ignore_errors=True)
     if alive:
-        return f"{len(alive)} process(es) still running: {', '.join(map(str, alive[:10]))}"
+        described = []
+        for pid in alive[:10]:
+            state = kernel.stat(pid)
+            described.append(f"{pid} ({state.comm}, state {state.state}, parent {state.ppid})" if state else str(pid))
+        return f"{len(alive)} process(es) still running: {', '.join(described)}"
     return ""
 
 
