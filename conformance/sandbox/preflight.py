@@ -9,7 +9,10 @@ mount /proc and the tmpfs mounts, bring up loopback — because sysctls alone do
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from conformance.sandbox import cgroups, namespaces
 
@@ -65,18 +68,18 @@ def detect() -> Isolation:
 
 
 def _probe(with_user_namespace: bool) -> str:
-    """Build a box in a child and return what failed, or an empty string."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the probe child
-        os.close(read_end)
-        os._exit(_probe_child(write_end, with_user_namespace))
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as reader:
-        message = reader.read(4096).decode(errors="replace")
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0 and not message:
-        message = f"the probe process ended with status {status}"
+    """Build a box in a fresh interpreter and return what failed, or an empty string.
+
+    A fresh process, not a fork: the caller may be a multi-threaded pytest worker, where a
+    forked child that goes on running Python can deadlock on a lock another thread held.
+    """
+    package_root = str(Path(__file__).resolve().parents[2])
+    code = (f"import sys; sys.path.insert(0, {package_root!r}); from conformance.sandbox import preflight; "
+            f"sys.exit(preflight._probe_child(1, {with_user_namespace!r}))")
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, timeout=60)
+    message = done.stdout.decode(errors="replace")[:4096]
+    if done.returncode != 0 and not message:
+        message = f"the probe process ended with status {done.returncode}: {done.stderr.decode(errors='replace')[-300:]}"
     return message
 
 
