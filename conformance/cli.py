@@ -133,7 +133,7 @@ def pytest_args(args: argparse.Namespace, folders: list[Path], results_file: Pat
     argv = ["-c", str(GRADER_INI), "--rootdir", str(ROOT), "-p", "conformance.plugin", "--noconftest",
             "-p", "no:cacheprovider", "--results-file", str(results_file), "--reference", str(args.reference),
             "--timeout-multiplier", str(args.timeout_multiplier)]
-    argv += ["-q", "--no-header"] + ([] if args.verbose else ["--tb=no", "-p", "no:warnings"])
+    argv += ["-q", "--no-header"] + ([] if args.verbose else ["--tb=no", "-rN", "-p", "no:warnings", "--progress"])
     if str(args.workers) not in ("0", "1"):
         argv += ["-p", "xdist.plugin", "-n", str(args.workers), "--max-worker-restart=0"]
     if args.keyword:

@@ -21,6 +21,7 @@ import pytest
 from conformance.grading.cache import ResultCache, folder_digest
 from conformance.grading.cache import key as cache_key
 from conformance.grading.result import CaseResult, Outcome
+from conformance.progress import ProgressBar
 from conformance.runner.orchestrator import CaseRunner, Submission
 from conformance.sandbox import preflight, protect_grader
 from conformance.spec import SpecError
@@ -53,6 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="seed for every property step (default: each step's own, from the spec)")
     group.addoption("--cache-dir", default=None, metavar="DIR",
                     help="reuse and store case results here (incremental, resumable grading)")
+    group.addoption("--progress", action="store_true", help="a one-line progress bar instead of dots")
     group.addoption("--results-file", default=None, metavar="FILE",
                     help="write every case result as JSON lines to FILE (controller only)")
 
@@ -63,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
         collector = ResultCollector(config)
         config.stash[collector_key] = collector
         config.pluginmanager.register(collector, "conformance-results")
+        if config.getoption("progress"):
+            config.pluginmanager.register(ProgressBar(config), "conformance-progress")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
