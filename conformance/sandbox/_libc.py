@@ -35,6 +35,7 @@ PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
+PR_CAPBSET_DROP = 24
 
 
 def check(result: int, what: str) -> int:
@@ -97,6 +98,11 @@ def drop_capabilities() -> None:
     A fork-only sandbox never ``execve``s, so without this the actor would keep every
     capability it holds as root (or as the creator of a user namespace).
     """
+    # The bounding set first (that needs CAP_SETPCAP, which capset is about to remove): a
+    # capability out of it can never come back, not even through a setuid binary.
+    for capability in range(64):
+        if _libc.prctl(ctypes.c_int(PR_CAPBSET_DROP), ctypes.c_ulong(capability), 0, 0, 0) == -1:
+            break  # EINVAL past the last capability the kernel knows
     header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
     data = (_CapData * 2)()  # version 3 uses two 32-bit words per set, all zero here
     check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")

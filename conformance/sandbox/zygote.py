@@ -31,6 +31,10 @@ from conformance.sandbox import _libc
 from conformance.sandbox.box import BoxChannels, BoxRequest, run_supervisor
 
 
+#: The zygote's whole environment (an allow-list; see Zygote.__init__).
+ZYGOTE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
 class ZygoteError(RuntimeError):
     """The zygote died or broke the protocol: a harness failure, never the student's."""
 
@@ -77,6 +81,10 @@ class Zygote:
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
+            # A process's starting environment stays readable in /proc/self/environ for
+            # good, whatever it later does to os.environ; actors are forks of the zygote, so
+            # the zygote starts with nothing of the grader's environment.
+            env=ZYGOTE_ENV,
         )
         theirs.close()
 
