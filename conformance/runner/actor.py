@@ -64,6 +64,12 @@ class _Actor:
                 received = protocol.receive(self.channel)
             except protocol.ProtocolError:
                 os._exit(EXIT_PROTOCOL)
+            except BaseException:  # noqa: BLE001 - a student's signal handler raised while idle
+                # As a Python program would: show the traceback (it reaches the student's
+                # output) and end with status 1; no call is pending to carry the error.
+                traceback.print_exc()
+                sys.stderr.flush()
+                os._exit(1)
             if received is None:  # the orchestrator is done with us
                 os._exit(0)
             self.handle(received.message, received.fds)
@@ -197,8 +203,7 @@ class _Actor:
             self.channel.close()
             self.channel = socket.socket(fileno=child_channel)
             self.name = child_name
-            self.hello()
-            self.serve()
+            self.serve()  # says hello first, on the new channel
         os.close(child_channel)
         os.waitpid(first, 0)
         self.reply(ident, {"status": "spawned"})

@@ -117,8 +117,17 @@ def context_switches(pid: int) -> int | None:
 
 
 def box_pid(pid: int) -> int:
-    """The pid in the innermost PID namespace (``NSpid``'s last field)."""
-    text = _read(f"/proc/{pid}/status") or ""
+    """The pid in the innermost PID namespace (``NSpid``'s last field); ``pid`` itself when
+    the process is gone (use :func:`box_pid_or_none` where that must be told apart)."""
+    found = box_pid_or_none(pid)
+    return pid if found is None else found
+
+
+def box_pid_or_none(pid: int) -> int | None:
+    """The pid in the innermost PID namespace, or ``None`` if the process is gone."""
+    text = _read(f"/proc/{pid}/status")
+    if text is None:
+        return None
     for line in text.splitlines():
         if line.startswith("NSpid:"):
             return int(line.split()[-1])

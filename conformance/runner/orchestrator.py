@@ -28,7 +28,7 @@ from conformance.grading.result import CaseResult, Outcome
 from conformance.runner import diagnosis, kernel, protocol
 from conformance.runner.session import BoxSession, CaseTimeout, HarnessError, Leaked, StepFailed
 from conformance.runner.steps import CaseExecution
-from conformance.sandbox import audit, cgroups
+from conformance.sandbox import audit, cgroups, preflight
 from conformance.sandbox.box import ActorLaunch, BoxChannels, BoxRequest
 from conformance.sandbox.limits import Limits
 from conformance.sandbox.preflight import Isolation
@@ -79,6 +79,12 @@ class CaseRunner:
         """Run one case in a fresh box and return its result (never raises for the student)."""
         started = time.monotonic()
         base = self._base_result(spec, case, variant, submission)
+        missing = sorted(set(case.requires) - preflight.capabilities(self.isolation))
+        if missing:
+            # Not the student's doing and not a grader failure: the case cannot run here,
+            # and it counts for nothing (weight 0) rather than against anyone.
+            return replace(base, outcome=Outcome.SKIPPED, weight=0.0,
+                           message=f"not run: this grading host lacks {', '.join(missing)}")
         try:
             result = self._run_in_box(spec, case, variant, submission, base)
         except (HarnessError, ZygoteError, OSError) as exc:

@@ -223,10 +223,16 @@ class BoxSession:
         try:
             if message.get("type") == "hello":
                 protocol.check_hello(message)
+                if actor.host_pid is not None:
+                    raise protocol.ProtocolError("a second hello on the same channel")
                 actor.host_pid = received.sender_pid
                 channel_fd = message.get("channel_fd")
                 actor.channel_fd = channel_fd if isinstance(channel_fd, int) else None
-                actor.box_pid = kernel.box_pid(received.sender_pid) if received.sender_pid else None
+                # The kernel's mapping; a process already gone falls back to its own word
+                # (an exit report for it may already be waiting under that pid).
+                claimed = message.get("pid")
+                mapped = kernel.box_pid_or_none(received.sender_pid) if received.sender_pid else None
+                actor.box_pid = mapped if mapped is not None else claimed if isinstance(claimed, int) else None
                 if actor.box_pid in self.exits:
                     actor.exit_status = self.exits[actor.box_pid]
             else:

@@ -253,14 +253,17 @@ def start_actor(request: BoxRequest, launch: ActorLaunch, channel_fd: int, outpu
         os.write(output_fd, f"conformance: actor setup failed: {exc}\n".encode())
         os._exit(71)
     channel = socket.socket(fileno=channel_fd)
-    actor.serve(channel, launch.name, launch.role, launch.module_name, launch.module_path, source_fd=source_fd)
+    try:
+        actor.serve(channel, launch.name, launch.role, launch.module_name, launch.module_path, source_fd=source_fd)
+    finally:
+        os._exit(1)  # never fall back into init's code with an exception
 
 
 def _confine(request: BoxRequest, launch: ActorLaunch, keep: tuple[int, ...]) -> None:
     """The actor's own fences, in order; each comment says why it sits where it does."""
     os.setsid()  # its own session: signals to "my process group" stay inside the actor
     signal.set_wakeup_fd(-1)  # nothing of init's signal plumbing may follow into the actor
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    _reset_signals()  # nor of the grader's: it may run under nohup or as a background job
     _close_other_fds(keep)  # nothing of init's or the grader's may leak into student code
     os.chdir(request.workdir)
     os.environ.clear()
@@ -277,6 +280,25 @@ def _confine(request: BoxRequest, launch: ActorLaunch, keep: tuple[int, ...]) ->
     else:
         # Student code must not shadow the standard library: its folder goes last on the path.
         sys.path.append(os.path.dirname(launch.module_path))
+
+
+def _reset_signals() -> None:
+    """Give the actor the signal state a fresh ``python3`` has, whatever the grader's was.
+
+    A grader started by ``nohup`` ignores SIGHUP, one started in the background ignores
+    SIGINT and SIGQUIT, and a blocked mask is inherited too; a student's program must not
+    see any of that. CPython's own defaults are kept: SIGINT raises KeyboardInterrupt,
+    SIGPIPE and SIGXFSZ are ignored.
+    """
+    for number in signal.valid_signals():
+        if number in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
 
 def _close_other_fds(keep: tuple[int, ...]) -> None:

@@ -100,3 +100,25 @@ def _probe_child(report_fd: int, with_user_namespace: bool) -> int:  # pragma: n
     except OSError as exc:
         os.write(report_fd, str(exc).encode())
         return 1
+
+
+def capabilities(isolation: Isolation) -> frozenset[str]:
+    """The capabilities (a spec's ``requires``) this host offers a box.
+
+    The kernel features every Linux box has are always there; the rest follow from the
+    isolation level and from what the host exposes.
+    """
+    offered = {"pipe", "fifo", "file_lock", "inet", "signals", "sysv_msg", "sysv_sem", "sysv_shm", "unix_socket"}
+    if isolation.full:
+        offered |= {"ipc_namespace", "mount_namespace", "net_namespace", "pid_namespace"}
+    if isolation.user_namespace:
+        offered.add("user_namespace")
+    if isolation.root:
+        offered.add("root")
+    if isolation.cgroups:
+        offered.add("cgroup")
+    if os.path.isdir("/dev/mqueue"):
+        offered.add("posix_mqueue")
+    if os.path.exists("/proc/net/if_inet6"):
+        offered.add("inet6")
+    return frozenset(offered)

@@ -30,7 +30,6 @@ from conformance.runner import protocol
 from conformance.sandbox import _libc
 from conformance.sandbox.box import BoxChannels, BoxRequest, run_supervisor
 
-
 #: The zygote's whole environment (an allow-list; see Zygote.__init__).
 ZYGOTE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 

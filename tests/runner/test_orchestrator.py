@@ -173,3 +173,18 @@ def test_cleanup_failure_is_a_leak_naming_what_and_who(tmp_path: Path, case_runn
     result = run_all(case_runner, spec, module)["R-LEAK"]
     assert result.outcome is Outcome.LEAK
     assert "zombie" in result.message and "created by 'a'" in result.message
+
+
+def test_case_needing_what_the_host_lacks_is_skipped_for_nothing(tmp_path: Path, case_runner: CaseRunner) -> None:
+    """A case whose `requires` the host cannot offer is skipped with weight 0, saying what is missing."""
+    offered = preflight.capabilities(case_runner.isolation)
+    lacking = next((c for c in ("user_namespace", "root", "cgroup") if c not in offered), None)
+    if lacking is None:
+        pytest.skip("this host offers every capability tried")
+    module = write_module(tmp_path / "impl", "probe", MODULE)
+    case = (f"- id: R-NEEDS\n  title: needs {lacking}\n  references: [PIPE-DIR-01]\n  requires: [{lacking}]\n"
+            "  actors: {a: subject}\n  steps:\n    - {actor: a, call: make_pipe, expect: {returns: {len: 2}}}\n")
+    spec = write_spec(tmp_path / "probe.yaml", "probe", ["make_pipe"], case)
+    result = run_all(case_runner, spec, module)["R-NEEDS"]
+    assert result.outcome is Outcome.SKIPPED and result.weight == 0
+    assert lacking in result.message
