@@ -66,12 +66,19 @@ def run_property(execution: CaseExecution, step: PropertyStep) -> None:
 
     def one_sequence(ops: list[Op]) -> None:
         model = model_class(base_key)  # type: ignore[call-arg]
-        model.setup(call_binding, next(counter))
+        try:
+            model.setup(call_binding, next(counter))
+        except Raised as raised:  # nothing to shrink: the state every sequence needs cannot be made
+            words = execution.error_sentence(actor, "the 'open' binding", raised.error)
+            raise _Stop(StepFailed(words, observed=raised.words)) from None
         ran: list[str] = []
         try:
             for op in ops:
                 ran.append(op.text)
-                model.apply(call_binding, op)
+                try:
+                    model.apply(call_binding, op)
+                except Raised as raised:  # an error the rules do not allow for this operation
+                    raise Divergence(op, "no error", raised.words) from None
         except Divergence as divergence:
             _teardown(model, call_binding)
             raise _Sequence(divergence, ran) from None

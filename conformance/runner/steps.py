@@ -133,6 +133,11 @@ class CaseExecution:
 
         self.session.wait_until(settled, f"{actor.name} to block in {text}", poll=_LAST_POLL)
         if not state["blocked"]:
+            reply = actor.replies.get(ident)
+            if reply is not None and reply["status"] == "raised" and self.is_unfinished(reply["error"]):
+                raise StepFailed(self.error_sentence(actor, text, reply["error"]),
+                                 expected="the call blocks until another process acts",
+                                 observed=self.error_words(reply["error"]))
             outcome = self.outcome_text(actor, ident)
             raise StepFailed(
                 f"{actor.name}: {text} should have blocked (waited), but it {outcome}",
@@ -196,6 +201,11 @@ class CaseExecution:
         if kind == "NotImplementedError":
             return f"{actor.name}: {text} is not implemented yet (it raised NotImplementedError{where})"
         return f"{actor.name}: {text} raised {self.error_words(error)}{where}"
+
+    @staticmethod
+    def is_unfinished(error: dict[str, Any]) -> bool:
+        """The error says the work is not there yet (not implemented, missing, not importable)."""
+        return bool(error.get("type") == "NotImplementedError" or error.get("missing") or error.get("load_error"))
 
     @staticmethod
     def error_words(error: dict[str, Any]) -> str:
