@@ -86,8 +86,12 @@ def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = 
     # root-owned file (the engine, results, caches). Nothing of the host is writable now.
     _step("make the host tree read-only", _libc.make_tree_readonly, "/")
     hardened = _libc.MS_NOSUID | _libc.MS_NODEV
+    # Under /tmp or /dev/shm nothing needs hiding: the private tmpfs covers it whole.
+    hidden = tuple(h for h in hidden if not any(h == d or h.startswith(d + "/") for d in PRIVATE_DIRS))
+    # Writable for now: the interpreter's virtualenv may sit inside a hidden folder and its
+    # mount point must be made there; sealed read-only below, once it is.
     for path in hidden:
-        _step(f"hide {path}", _libc.mount, "tmpfs", path, "tmpfs", hardened | _libc.MS_RDONLY, "size=4k,nr_inodes=2,mode=000")
+        _step(f"hide {path}", _libc.mount, "tmpfs", path, "tmpfs", hardened, "size=64k,nr_inodes=256,mode=0111")
     # A fresh procfs shows only the box's processes (the host's /proc would list every pid).
     _step("mount /proc", _libc.mount, "proc", "/proc", "proc", hardened | _libc.MS_NOEXEC, None)
     options = f"size={tmpfs_size},nr_inodes={tmpfs_inodes},mode=1777"
@@ -95,6 +99,9 @@ def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = 
         _step(f"mount tmpfs on {target}", _libc.mount, "tmpfs", target, "tmpfs", hardened, options)
     for path, handle in zip(runtime, runtime_handles, strict=True):
         _bind_readonly(handle, path, path)
+    _hide_parents(runtime, (*PRIVATE_DIRS, *hidden))
+    for path in hidden:
+        _step(f"seal {path}", _libc.mount, "none", path, None, _libc.MS_REMOUNT | _libc.MS_RDONLY | hardened, None)
     inside = {}
     for number, (folder, handle) in enumerate(zip(folders, handles, strict=True)):
         inside[folder] = f"{MODULES_DIR}/{number}"
@@ -102,6 +109,20 @@ def setup_mounts(tmpfs_size: int, tmpfs_inodes: int, folders: tuple[str, ...] = 
     if folders:
         os.chmod(MODULES_DIR, 0o555)
     return inside
+
+
+def _hide_parents(paths: tuple[str, ...], roots: tuple[str, ...]) -> None:
+    """Make the folders created for mount points traversable but not listable (mode 0111).
+
+    A virtualenv bound back at ``/tmp/checkout/.nox/...`` needs its parent folders, but
+    listing them must not tell a submission where the grader lives (actors are root
+    without capabilities, so the owner's mode bits bind them too).
+    """
+    for path in paths:
+        parent = os.path.dirname(path)
+        while parent not in roots and parent not in ("/", "") and any(parent.startswith(r + "/") for r in roots):
+            os.chmod(parent, 0o111)
+            parent = os.path.dirname(parent)
 
 
 def _bind_readonly(handle: int, target: str, what: str) -> None:
