@@ -18,7 +18,15 @@ from conformance.grading.result import CaseResult, Outcome
 from conformance.grading.score import apply_dependencies, by_submission, merge_repeats
 from conformance.report import table, write_all
 
-ROOT = Path(__file__).resolve().parents[1]
+
+def _project_root() -> Path:
+    """The folder with specs/, reference/ and examples/: next to the engine in a checkout,
+    else the current folder (the engine installed into site-packages)."""
+    beside = Path(__file__).resolve().parents[1]
+    return beside if (beside / "specs").is_dir() else Path.cwd()
+
+
+ROOT = _project_root()
 DEFAULT_SPECS = ROOT / "specs"
 DEFAULT_CLASS = ROOT / "examples"
 GRADER_INI = Path(__file__).resolve().parent / "grader.ini"

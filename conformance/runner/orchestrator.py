@@ -60,7 +60,8 @@ class CaseRunner:
         self.timeout_multiplier = timeout_multiplier
         self.seed = seed
         #: Host folders no box may see: the engine, specs, reference, results, the cache.
-        self.hidden = hideable((str(ENGINE_ROOT), str(reference), *hidden))
+        engine = (str(ENGINE_ROOT),) if _is_checkout(ENGINE_ROOT) else ()
+        self.hidden = hideable((*engine, str(reference), *hidden))
         self._zygote: Zygote | None = None
         if isolation.cgroups:
             cgroups.sweep()  # what a killed grader may have left
@@ -261,6 +262,11 @@ class CaseRunner:
 ENGINE_ROOT = Path(__file__).resolve().parents[2]
 #: Folders that are never hidden from a box: the system the actors run on.
 _SYSTEM = frozenset({"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys", "/tmp", "/run"})
+
+
+def _is_checkout(folder: Path) -> bool:
+    """A project checkout (hide it: specs and tests live there), not site-packages."""
+    return (folder / "pyproject.toml").exists() or (folder / "specs").is_dir()
 
 
 def hideable(paths: tuple[str, ...]) -> tuple[str, ...]:

@@ -147,7 +147,11 @@ def runtime_paths(engine_root: str, hidden: tuple[str, ...] = ()) -> tuple[str, 
     covered = (*PRIVATE_DIRS, *hidden)
     candidates = {sys.prefix, sys.exec_prefix, sys.base_prefix, os.path.dirname(sys.executable), *sys.path}
     inside = [p for p in candidates if p and any(p == d or p.startswith(d.rstrip("/") + "/") for d in covered)]
-    found = [p for p in inside if os.path.isdir(p) and os.path.realpath(p) != os.path.realpath(engine_root)]
+    # The engine's folder stays hidden when it is a checkout (hidden); installed into
+    # site-packages it is not hidden, and is bound back like any other path.
+    engine_hidden = any(os.path.realpath(engine_root) == os.path.realpath(h) for h in hidden)
+    found = [p for p in inside if os.path.isdir(p)
+             and not (engine_hidden and os.path.realpath(p) == os.path.realpath(engine_root))]
     # Parents first, and no path inside another (one recursive bind covers it).
     found.sort()
     kept: list[str] = []
