@@ -17,7 +17,7 @@ from conformance.spec import load_spec
 REPO = Path(__file__).resolve().parents[1]
 
 #: Test files that grade whole specs: marked slow (nox runs them on one Python only).
-_SLOW_FILES = ("test_stability.py",)
+_SLOW_FILES = ("test_stability.py", "test_specs.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
