@@ -13,7 +13,7 @@ import difflib
 import functools
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -94,12 +94,26 @@ def _custom(error: ValidationError) -> str | None:
     return str(message) if isinstance(message, str) else None
 
 
+def _instance(error: ValidationError) -> Any:
+    """The value that failed (typed loosely: the stubs allow an ``Unset`` marker)."""
+    return cast(Any, error.instance)
+
+
+def _value(error: ValidationError) -> Any:
+    """The schema keyword's value that the instance failed."""
+    return cast(Any, error.validator_value)
+
+
+def _schema(error: ValidationError) -> Any:
+    return cast(Any, error.schema)
+
+
 def to_spec_error(source: Source, error: ValidationError, prefix: YamlPath) -> SpecError:
     """Turn one jsonschema error into a :class:`SpecError` at the right node."""
     path: YamlPath = (*prefix, *error.absolute_path)
     if error.validator == "uniqueItems":
         # Point at the repeated item itself, not at the list.
-        path = (*path, _repeated(error.instance))
+        path = (*path, _repeated(_instance(error)))
     message, node = _describe(source, error, path)
     return source.error(path, message, node)
 
@@ -108,26 +122,26 @@ def _describe(source: Source, error: ValidationError, path: YamlPath) -> tuple[s
     node = _key_node(source, error, path)
     custom = _custom(error)
     if custom is not None:
-        shown = f"{_show(error.instance)}: " if _is_scalar(error.instance) else ""
+        shown = f"{_show(_instance(error))}: " if _is_scalar(_instance(error)) else ""
         return shown + custom, node
     if error.validator == "additionalProperties":
         return _additional(source, error, path)
     if error.validator == "uniqueItems":
-        return f"{_show(error.instance[path[-1]])} is listed twice", None
+        return f"{_show(_instance(error)[path[-1]])} is listed twice", None
     describe = _DESCRIBERS.get(str(error.validator))
     return (describe(error) if describe else error.message), node
 
 
 def _key_node(source: Source, error: ValidationError, path: YamlPath) -> yaml.Node | None:
     """For an error about a mapping key (``propertyNames``), the key's node."""
-    if isinstance(source.nodes.get(path), yaml.MappingNode) and isinstance(error.instance, str):
-        return source.keys.get((*path, error.instance))
+    if isinstance(source.nodes.get(path), yaml.MappingNode) and isinstance(_instance(error), str):
+        return source.keys.get((*path, _instance(error)))
     return None
 
 
 def _additional(source: Source, error: ValidationError, path: YamlPath) -> tuple[str, yaml.Node | None]:
-    allowed = list(error.schema.get("properties", {}))
-    extra = next(k for k in error.instance if k not in allowed)
+    allowed = list(_schema(error).get("properties", {}))
+    extra = next(k for k in _instance(error) if k not in allowed)
     message = f"additional property '{extra}' is not allowed" + _did_you_mean(extra, allowed)
     return message, source.keys.get((*path, extra))
 
@@ -139,38 +153,38 @@ def _repeated(items: list[Any]) -> int:
 
 
 def _enum(error: ValidationError) -> str:
-    options = [str(o) for o in error.validator_value]
+    options = [str(o) for o in _value(error)]
     if len(options) <= _ENUM_SHOWN:
-        return f"{_show(error.instance)} is not one of: " + ", ".join(options)
-    hint = _did_you_mean(str(error.instance), options) if _is_scalar(error.instance) else ""
-    return f"{_show(error.instance)} is not an allowed value here{hint}"
+        return f"{_show(_instance(error))} is not one of: " + ", ".join(options)
+    hint = _did_you_mean(str(_instance(error)), options) if _is_scalar(_instance(error)) else ""
+    return f"{_show(_instance(error))} is not an allowed value here{hint}"
 
 
 def _type(error: ValidationError) -> str:
-    wanted = error.validator_value
+    wanted = _value(error)
     names = [wanted] if isinstance(wanted, str) else list(wanted)
     expected = " or ".join(_TYPE_WORDS.get(n, n) for n in names)
-    return f"expected {expected}, got {_kind(error.instance)}"
+    return f"expected {expected}, got {_kind(_instance(error))}"
 
 
 def _count(noun: str, bound: str) -> Callable[[ValidationError], str]:
     def describe(error: ValidationError) -> str:
-        n = error.validator_value
+        n = _value(error)
         return f"needs {bound} {n} {noun}{'' if n == 1 else 's'}"
 
     return describe
 
 
 def _compare(word: str) -> Callable[[ValidationError], str]:
-    return lambda error: f"{_show(error.instance)} must be {word} {error.validator_value}"
+    return lambda error: f"{_show(_instance(error))} must be {word} {_value(error)}"
 
 
 _DESCRIBERS: dict[str, Callable[[ValidationError], str]] = {
     "required": lambda e: f"missing required property '{_missing(e)}'",
     "enum": _enum,
     "type": _type,
-    "const": lambda e: f"must be {json.dumps(e.validator_value)}",
-    "pattern": lambda e: f"{_show(e.instance)} does not match {e.validator_value}",
+    "const": lambda e: f"must be {json.dumps(_value(e))}",
+    "pattern": lambda e: f"{_show(_instance(e))} does not match {_value(e)}",
     "minItems": _count("item", "at least"),
     "maxItems": _count("item", "at most"),
     "minProperties": _count("entry", "at least"),
@@ -185,7 +199,7 @@ _DESCRIBERS: dict[str, Callable[[ValidationError], str]] = {
 
 
 def _missing(error: ValidationError) -> str:
-    return str(next(k for k in error.validator_value if k not in error.instance))
+    return str(next(k for k in _value(error) if k not in _instance(error)))
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
