@@ -48,6 +48,7 @@ CASES = """
 - id: L-MEMORY
   title: memory hog
   references: [PIPE-DIR-01]
+  timeout: 30
   actors: {a: subject}
   steps:
     - {actor: a, call: eat_memory}
