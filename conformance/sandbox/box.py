@@ -268,8 +268,9 @@ def _confine(request: BoxRequest, launch: ActorLaunch, keep: tuple[int, ...]) ->
     os.chdir(request.workdir)
     os.environ.clear()
     os.environ.update(_ACTOR_ENV)
-    apply_rlimits(request.limits)  # before dropping capabilities: lowering needs none, but
-    # raising back would need CAP_SYS_RESOURCE, which the next two steps take away for good
+    # Before dropping capabilities: lowering needs none, but raising back would need
+    # CAP_SYS_RESOURCE, which the next two steps take away for good.
+    apply_rlimits(request.limits, count_processes=request.full_isolation and request.user_namespace)
     _libc.prctl(_libc.PR_SET_NO_NEW_PRIVS, 1)
     _libc.drop_capabilities()
     _libc.prctl(_libc.PR_SET_PDEATHSIG, signal.SIGKILL)  # after the last credential change

@@ -47,8 +47,17 @@ class Limits:
         return cls(**data)
 
 
-def apply_rlimits(limits: Limits) -> None:
-    """Apply the per-process rlimits to the calling process, soft == hard."""
+def apply_rlimits(limits: Limits, *, count_processes: bool = False) -> None:
+    """Apply the per-process rlimits to the calling process, soft == hard.
+
+    Args:
+        count_processes: also set ``RLIMIT_NPROC`` to the box's process limit. Only inside
+            a box's own user namespace: there the kernel counts per namespace, so it fences
+            a fork bomb where no cgroup can (unprivileged graders). Elsewhere it would count
+            every process of the grader's user on the host, and root ignores it anyway.
+    """
+    if count_processes:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
     for which, value in (
         (resource.RLIMIT_CPU, limits.cpu_seconds),
         (resource.RLIMIT_AS, limits.address_space),

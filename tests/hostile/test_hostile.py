@@ -805,6 +805,8 @@ def test_14_memory_hog(attack: Callable[[str], AttackRun]) -> None:
     """Processes filling 3 GiB together are stopped by the box's memory limit; the grader's memory is unaffected."""
     run = attack("14_memory_hog")
     assert_contained(run)
+    if not preflight.detect().cgroups:
+        pytest.xfail("without a cgroup (e.g. an unprivileged grader) only each process's memory is bounded")
     if run.report is not None:  # the whole box may have been killed before it could report
         assert_no_breach(run)
     assert run.rss_growth < 64 * 1024
