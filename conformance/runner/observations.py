@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from typing import TYPE_CHECKING, Any
 
 from conformance.runner import kernel
-from conformance.runner.session import StepFailed
+from conformance.runner.session import CaseTimeout, StepFailed
 from conformance.spec.model import ObserveStep
 
 if TYPE_CHECKING:
@@ -54,12 +55,38 @@ def observe(run: CaseExecution, step: ObserveStep) -> Any:
         if sets is None:
             raise StepFailed(f"'{actor.name}' is gone, so its signal sets cannot be read")
         return sets
-    sample = None
-    blocked = False
-    for _ in range(3):  # three samples, a few ms apart: blocked = "sleeping and not moving" throughout
-        blocked, sample = kernel.is_blocked(actor.host_pid, sample)
-        run.session.pump(0.003)  # handle whatever arrives meanwhile (it spaces the samples too)
-    return {"blocked": blocked}
+    return {"blocked": _settled_blocked(run, actor.host_pid, step.observe == "blocked")}
+
+
+#: Seconds an ``observe: blocked`` waits for a process to settle into its blocked state.
+_SETTLE = 1.0
+
+
+def _settled_blocked(run: CaseExecution, pid: int, expecting_blocked: bool) -> bool:
+    """Whether the process is blocked: sleeping, with no CPU time or switches moving.
+
+    Expecting "blocked", it waits (up to :data:`_SETTLE` seconds, on the case deadline) for
+    the process to get there: it may still be on its way into the call that blocks, and a
+    single early look would say "running" under load. Expecting "running", three samples a
+    few milliseconds apart decide.
+    """
+    state: dict[str, Any] = {"sample": None, "blocked": False, "looks": 0}
+
+    def settled() -> bool:
+        state["blocked"], state["sample"] = kernel.is_blocked(pid, state["sample"])
+        state["looks"] += 1
+        return bool(state["blocked"]) or (not expecting_blocked and state["looks"] >= 3)
+
+    session = run.session
+    deadline = session.deadline
+    session.deadline = min(deadline, time.monotonic() + (_SETTLE if expecting_blocked else 0.05))
+    try:
+        session.wait_until(settled, "the process to settle", poll=0.003)
+    except CaseTimeout:
+        pass  # not blocked within the window: that is the observation
+    finally:
+        session.deadline = deadline
+    return bool(state["blocked"])
 
 
 def failure_sentence(step: ObserveStep, problem: str) -> str:
