@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from conformance.runner.kernel import ProcessView
 
+# Names of the system calls a hung process may be found in, for the student's eyes: a
+# table of words, nothing here waits ("nanosleep" is what a *student's* sleeping code shows).
 _CALL_WORDS = {
     "read": "read()", "write": "write()", "wait4": "waiting for a child to exit (wait)",
     "waitid": "waiting for a child to exit (waitid)", "msgrcv": "msgrcv() on a message queue",

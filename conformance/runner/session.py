@@ -95,7 +95,6 @@ class BoxSession:
         #: Wait statuses of every process init reaped, by box pid.
         self.exits: dict[int, int] = {}
         self.output = bytearray()
-        self.output_overflowed = False
         self.setup_failure: str | None = None
         #: The box's cgroup, when the host allows them (set by the orchestrator).
         self.cgroup: Any = None
@@ -253,7 +252,6 @@ class BoxSession:
         room = self.output_limit - len(self.output)
         self.output += chunk[: max(room, 0)]
         if len(chunk) > room:
-            self.output_overflowed = True
             raise OutputFlood(
                 f"the implementation printed more than {self.output_limit} bytes; output was cut off and the case stopped",
                 observed=f"more than {self.output_limit} bytes of output",

@@ -64,14 +64,6 @@ def kill_tree(root: int) -> None:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        for pid in victims:  # reap what init may not get to before it is killed itself
-            _wait_gone(pid)
-
-
-def _wait_gone(pid: int) -> None:
-    state = kernel.stat(pid)
-    if state is None or state.state in ("Z", "X"):
-        return
 
 
 def identities(pids: set[int]) -> set[tuple[int, int]]:
