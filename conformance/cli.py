@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -91,7 +92,8 @@ def run_grade(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
         results_file = Path(scratch) / "results.jsonl"
-        code = pytest.main(pytest_args(args, folders, results_file))
+        staged = stage(folders, Path(scratch) / "submissions")
+        code = pytest.main(pytest_args(args, staged, results_file))
         results, cached = _read_results(results_file)
     elapsed = time.monotonic() - started
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not results:
@@ -100,6 +102,33 @@ def run_grade(args: argparse.Namespace) -> int:
     runs = len(results)
     return report(apply_dependencies(merge_repeats(results)), args.out, elapsed, runs=runs, cached=cached,
                   points=args.points)
+
+
+def stage(folders: list[Path], into: Path) -> list[Path]:
+    """Copy each submission (links resolved) and grade the copies.
+
+    A snapshot taken before the first case: a folder that changes while the class is being
+    graded cannot give two cases two different versions of a submission, and links are
+    resolved on the host, where they point (the sample class links its files to the
+    reference, the template and the seeded bugs rather than copying them).
+    """
+    staged = []
+    for folder in folders:
+        target = into / folder.name
+        shutil.copytree(folder, target, symlinks=False, ignore=_not_source)
+        staged.append(target)
+    return staged
+
+
+def _not_source(folder: str, names: list[str]) -> set[str]:
+    """What staging leaves out: caches, hidden files, and anything but files and folders
+    (a FIFO or socket in a submission would block or fail the copy)."""
+    skipped = set()
+    for name in names:
+        path = os.path.join(folder, name)
+        if name == "__pycache__" or name.startswith(".") or not (os.path.isfile(path) or os.path.isdir(path)):
+            skipped.add(name)
+    return skipped
 
 
 def run_calibrate(args: argparse.Namespace) -> int:

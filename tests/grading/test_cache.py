@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from conformance.grading.cache import ResultCache, folder_digest
@@ -15,11 +16,13 @@ from tests.conftest import REPO, write_module, write_spec
 
 MODULE = """
 import os
-GATE = os.path.join(os.path.dirname(__file__), "gate")
+HERE = os.path.dirname(__file__)
 def make_pipe():
     return os.pipe()
 def gated():
-    if os.path.exists(GATE):  # a FIFO the test holds: the case waits here until released
+    where = os.path.join(HERE, "gate_path.txt")
+    GATE = open(where).read() if os.path.exists(where) else ""
+    if GATE and os.path.exists(GATE):  # a FIFO the test holds: the case waits here until released
         with open(GATE, "rb") as gate:
             gate.read()
     return os.pipe()
@@ -67,8 +70,12 @@ def test_a_killed_run_resumes_without_losing_or_duplicating(tmp_path: Path) -> N
     sixth is running: that is when the whole run is killed.
     """
     workspace = _workspace(tmp_path)
-    gate = workspace / "class" / "ann" / "gate"
+    # The FIFO lives outside the submission (graded submissions are copied, FIFOs left out)
+    # and outside /tmp (a box has its own): /var/tmp is visible, read-only, in the box.
+    gate_folder = Path(tempfile.mkdtemp(prefix="conformance-gate-", dir="/var/tmp"))
+    gate = gate_folder / "gate"
     os.mkfifo(gate)
+    (workspace / "class" / "ann" / "gate_path.txt").write_text(str(gate))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(_command(workspace, "-n", "0"), env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
@@ -81,6 +88,7 @@ def test_a_killed_run_resumes_without_losing_or_duplicating(tmp_path: Path) -> N
     process.wait()
     os.close(writer)
     gate.unlink()
+    gate_folder.rmdir()
     stored = len(list((workspace / "out" / ".cache").glob("*/*.json")))
     assert stored == 5
     assert "5 from the cache, 7 run in boxes" in _grade(workspace, "-n", "0")
